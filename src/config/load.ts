@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { ConfigError } from './errors.ts';
+import { CONFIG_KEYS, envSchema, type EnvConfig } from './schema.ts';
+
+export type Config = Readonly<EnvConfig & { tls: TlsFiles | undefined }>;
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string | undefined;
+}
+
+export interface LoadConfigOptions {
+  /** The process environment (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  /** Overrides from CLI flags, keyed by environment variable name. */
+  overrides?: Partial<Record<keyof EnvConfig, string | number | undefined>>;
+  /** Path of the .env file; read only when it exists. Pass null to skip it. */
+  dotenvPath?: string | null;
+}
+
+/**
+ * Parses configuration once, at the edge, into a frozen object. Precedence: flag > environment >
+ * .env file > default. Throws ConfigError naming the first bad key, so the CLI can print one line.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const dotenvPath = options.dotenvPath === undefined ? resolve('.env') : options.dotenvPath;
+  const fromFile = dotenvPath && existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+
+  const raw: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const override = options.overrides?.[key];
+    const value = override !== undefined ? String(override) : (env[key] ?? fromFile[key]);
+    // An empty variable means "not set", as in most twelve-factor tools.
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? 'configuration');
+    throw new ConfigError(key, describeIssue(key, issue?.message ?? 'is invalid', raw[key]));
+  }
+  const cfg = parsed.data;
+  return Object.freeze({ ...cfg, tls: readTls(cfg) });
+}
+
+function describeIssue(key: string, message: string, value: unknown): string {
+  if (value === undefined) return `is required (${message})`;
+  // Never echo secrets back; other values help the user spot the typo.
+  if (/SECRET|KEY|TOKEN|PASSWORD/.test(key) || typeof value !== 'string' || value.length > 200) return message;
+  return `${message} (got "${value}")`;
+}
+
+function readTls(cfg: EnvConfig): TlsFiles | undefined {
+  if (!cfg.CITI_TLS_CERT && !cfg.CITI_TLS_KEY) return undefined;
+  if (!cfg.CITI_TLS_CERT) throw new ConfigError('CITI_TLS_CERT', 'is required when CITI_TLS_KEY is set');
+  if (!cfg.CITI_TLS_KEY) throw new ConfigError('CITI_TLS_KEY', 'is required when CITI_TLS_CERT is set');
+  return Object.freeze({
+    cert: readPem('CITI_TLS_CERT', cfg.CITI_TLS_CERT),
+    key: readPem('CITI_TLS_KEY', cfg.CITI_TLS_KEY),
+    ca: cfg.CITI_TLS_CA ? readPem('CITI_TLS_CA', cfg.CITI_TLS_CA) : undefined,
+  });
+}
+
+/** Accepts a PEM file path or the PEM text itself (handy in container secrets). */
+function readPem(key: string, value: string): string {
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (err) {
+    throw new ConfigError(key, `cannot read file ${value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Fails at start-up, naming the key, when a command needs a setting that has no default. */
+export function requireKeys<K extends keyof EnvConfig>(cfg: Config, keys: K[]): void {
+  for (const key of keys) {
+    if (cfg[key] === undefined) throw new ConfigError(key, 'is required for this command');
+  }
+}
+
+/** Plain http is allowed only to loopback (the sandbox); anything else must be https. */
+export function assertSecureBaseUrl(cfg: Config): void {
+  const u = new URL(cfg.CITI_API_BASE_URL);
+  if (u.protocol === 'https:') return;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  if (!loopback) throw new ConfigError('CITI_API_BASE_URL', 'must use https:// (plain http is allowed only for loopback addresses)');
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * Every setting citi-sync reads, keyed by its environment variable name. CLI flags override these
+ * (flag > environment > .env file > default). The README's configuration table mirrors this file.
+ */
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const envSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  CITI_SYNC_DATA_DIR: z.string().trim().min(1).default('.citi-sync'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  CITI_API_BASE_URL: url(['https:', 'http:']).default('https://sandbox.apihub.citi.com/gcb/api'),
+  CITI_CLIENT_ID: optionalText,
+  CITI_CLIENT_SECRET: optionalText,
+  CITI_REDIRECT_URI: url(['http:', 'https:']).default('http://127.0.0.1:8765/callback'),
+  CITI_SYNC_ENCRYPTION_KEY: optionalText,
+  CITI_SYNC_PREVIOUS_ENCRYPTION_KEYS: optionalText,
+  CITI_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(10_000).default(10),
+  CITI_REQUEST_BURST: intFrom(1, 10_000).optional(),
+  CITI_HISTORY_MONTHS: intFrom(1, 120).default(24),
+  CITI_LOOKBACK_DAYS: intFrom(0, 365).default(14),
+  CITI_WINDOW_DAYS: intFrom(1, 366).optional(),
+  CITI_WINDOW_CONCURRENCY: intFrom(1, 64).default(4),
+  CITI_ACCOUNT_CONCURRENCY: intFrom(1, 64).default(4),
+  CITI_HTTP_TIMEOUT_MS: intFrom(100, 600_000).default(30_000),
+  CITI_MAX_RETRIES: intFrom(0, 50).default(5),
+  CITI_TLS_CERT: optionalText,
+  CITI_TLS_KEY: optionalText,
+  CITI_TLS_CA: optionalText,
+  CITI_SYNC_QUEUE_PREFIX: z.string().trim().min(1).default('{citi-sync}'),
+  CITI_SYNC_WORKER_CONCURRENCY: intFrom(1, 256).default(4),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export type EnvInput = z.input<typeof envSchema>;
+export type EnvConfig = z.output<typeof envSchema>;
+export const CONFIG_KEYS = Object.keys(envSchema.shape) as Array<keyof EnvConfig>;
