@@ -1,0 +1,69 @@
+import { CitiClient, TokenBucketGate, type RequestGate } from '../citi/index.ts';
+import { assertSecureBaseUrl, requireKeys, type Config } from '../config/index.ts';
+import { openDatabase, type Database } from '../db/database.ts';
+import { checkMigrated } from '../db/migrate.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import type { TokenCipher } from '../auth/crypto.ts';
+import type { SyncDeps, SyncSettings } from '../sync/index.ts';
+import { cipherFromConfig } from './encryptionKey.ts';
+import { join } from 'node:path';
+
+/** Everything a command needs, built once from config; `close()` ends pools and sockets. */
+export interface App {
+  cfg: Config;
+  logger: Logger;
+  db: Database;
+  close(): Promise<void>;
+}
+
+export function loggerFor(cfg: Config): Logger {
+  return createLogger({ level: cfg.LOG_LEVEL, pretty: Boolean(process.stderr.isTTY) });
+}
+
+export async function openApp(cfg: Config, logger: Logger, opts: { requireMigrated?: boolean } = {}): Promise<App> {
+  const db = await openDatabase({ url: cfg.DATABASE_URL, dataDir: join(cfg.CITI_SYNC_DATA_DIR, 'db'), applicationName: 'citi-sync' });
+  if (opts.requireMigrated !== false) {
+    try {
+      await checkMigrated(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  return { cfg, logger, db, close: () => db.close() };
+}
+
+export function settingsFrom(cfg: Config): SyncSettings {
+  return {
+    historyMonths: cfg.CITI_HISTORY_MONTHS,
+    lookbackDays: cfg.CITI_LOOKBACK_DAYS,
+    windowDays: cfg.CITI_WINDOW_DAYS,
+    windowConcurrency: cfg.CITI_WINDOW_CONCURRENCY,
+    accountConcurrency: cfg.CITI_ACCOUNT_CONCURRENCY,
+  };
+}
+
+export function clientFrom(cfg: Config, logger: Logger, gate?: RequestGate): CitiClient {
+  requireKeys(cfg, ['CITI_CLIENT_ID', 'CITI_CLIENT_SECRET']);
+  assertSecureBaseUrl(cfg);
+  return new CitiClient({
+    baseUrl: cfg.CITI_API_BASE_URL,
+    clientId: cfg.CITI_CLIENT_ID!,
+    clientSecret: cfg.CITI_CLIENT_SECRET!,
+    gate: gate ?? new TokenBucketGate({ perSecond: cfg.CITI_MAX_REQUESTS_PER_SECOND, burst: cfg.CITI_REQUEST_BURST ?? Math.max(1, Math.ceil(cfg.CITI_MAX_REQUESTS_PER_SECOND)) }),
+    logger,
+    tls: cfg.tls ? { cert: cfg.tls.cert, key: cfg.tls.key, ca: cfg.tls.ca } : undefined,
+    timeouts: { connectMs: Math.min(10_000, cfg.CITI_HTTP_TIMEOUT_MS), headersMs: cfg.CITI_HTTP_TIMEOUT_MS, bodyMs: cfg.CITI_HTTP_TIMEOUT_MS },
+    maxRetries: cfg.CITI_MAX_RETRIES,
+  });
+}
+
+export function syncDeps(app: App, client: CitiClient, cipher?: TokenCipher): SyncDeps {
+  return {
+    db: app.db,
+    client,
+    cipher: cipher ?? cipherFromConfig(app.cfg, app.logger),
+    logger: app.logger,
+    settings: settingsFrom(app.cfg),
+  };
+}

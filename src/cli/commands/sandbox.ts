@@ -1,0 +1,43 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { runSandboxCli } from '../../sandbox/index.ts';
+import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
+
+export function registerSandbox(program: Command): void {
+  program
+    .command('sandbox')
+    .description('run the Citi sandbox simulator (the API contract, its data and its failures) on a local port')
+    .option('--port <port>', 'port to listen on (0 = any free port)', nonNegativeIntArg, 8080)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--seed <n>', 'seed of the generated data', nonNegativeIntArg, 42)
+    .option('--today <date>', 'world clock start date (YYYY-MM-DD; default: today)', dateArg)
+    .option('--auto-consent', 'approve the consent page at once (for scripts)')
+    .option('--rate-limit <perSecond>', 'requests per second per client before 429 (0 = no limit)', nonNegativeIntArg, 10)
+    .option('--users <n>', 'number of users', positiveIntArg, 3)
+    .option('--transactions-per-account <n>', 'transactions per account', positiveIntArg)
+    .action(async (o: { port: number; host: string; seed: number; today?: string; autoConsent?: boolean; rateLimit: number; users: number; transactionsPerAccount?: number }) => {
+      const sb = await runSandboxCli({
+        port: o.port,
+        host: o.host,
+        seed: o.seed,
+        today: o.today,
+        autoConsent: o.autoConsent ?? false,
+        rateLimit: o.rateLimit === 0 ? false : o.rateLimit,
+        users: o.users,
+        transactionsPerAccount: o.transactionsPerAccount,
+      });
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          void sb.close().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
+
+function dateArg(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new InvalidArgumentError('must be a date like 2026-11-25');
+  }
+  return value;
+}

@@ -1,0 +1,45 @@
+import type { Queryable } from '../db/database.ts';
+import { table } from './progress.ts';
+
+/** What the demo shows at the end: balances, counts, and queries to try next. */
+export async function printDemoReport(db: Queryable, connectionId: string, out: NodeJS.WritableStream): Promise<void> {
+  const { rows: accounts } = await db.query<{
+    account_id: string;
+    account_type: string;
+    product_name: string | null;
+    currency_code: string;
+    status: string;
+    current_balance: string | null;
+    n: number;
+  }>(
+    `SELECT a.account_id, a.account_type, a.product_name, a.currency_code, a.status, a.current_balance,
+            (SELECT count(*)::int FROM analytics.transactions t WHERE t.connection_id = a.connection_id AND t.account_id = a.account_id) AS n
+       FROM analytics.accounts a WHERE a.connection_id = $1 ORDER BY a.account_group, a.account_id`,
+    [connectionId],
+  );
+  out.write('\nAccounts\n');
+  out.write(
+    table(
+      ['account', 'type', 'product', 'status', 'balance', 'currency', 'transactions'],
+      accounts.map((a) => [a.account_id, a.account_type, a.product_name ?? '', a.status, a.current_balance ?? '', a.currency_code, String(a.n)]),
+    ),
+  );
+  out.write(`
+Try these in psql (or any SQL client) against the same database:
+
+  -- spending by month and currency (amounts are never summed across currencies)
+  SELECT date_trunc('month', transaction_date)::date AS month, currency_code, sum(amount) AS net
+    FROM analytics.transactions GROUP BY 1, 2 ORDER BY 1 DESC, 2;
+
+  -- largest merchants by money out
+  SELECT merchant_name, currency_code, -sum(amount) AS spent
+    FROM analytics.transactions WHERE amount < 0 AND merchant_name IS NOT NULL
+   GROUP BY 1, 2 ORDER BY spent DESC LIMIT 10;
+
+  -- what each sync did
+  SELECT started_at, status, rows_inserted, rows_updated, rows_unchanged, requests
+    FROM analytics.sync_runs WHERE account_id IS NULL ORDER BY started_at DESC LIMIT 5;
+
+Run the demo again: the second sync is incremental (only the lookback window) and writes nothing new.
+`);
+}

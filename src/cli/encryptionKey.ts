@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TokenCipher, parseEncryptionKey } from '../auth/crypto.ts';
+import { ConfigError, type Config } from '../config/index.ts';
+import type { Logger } from '../log/logger.ts';
+
+/**
+ * The token cipher from CITI_SYNC_ENCRYPTION_KEY. With the embedded database (a local, one-user
+ * setup such as the demo) a key is generated once and kept next to the data, so zero setup still
+ * means encrypted tokens; a server database always needs the key from configuration.
+ */
+export function cipherFromConfig(cfg: Config, logger: Logger): TokenCipher {
+  const previous = (cfg.CITI_SYNC_PREVIOUS_ENCRYPTION_KEYS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((k, i) => parseKey(`CITI_SYNC_PREVIOUS_ENCRYPTION_KEYS[${i}]`, k));
+  if (cfg.CITI_SYNC_ENCRYPTION_KEY) return new TokenCipher(parseKey('CITI_SYNC_ENCRYPTION_KEY', cfg.CITI_SYNC_ENCRYPTION_KEY), previous);
+  if (cfg.DATABASE_URL) throw new ConfigError('CITI_SYNC_ENCRYPTION_KEY', 'is required with a server database (DATABASE_URL); generate one with: openssl rand -hex 32');
+  const file = join(cfg.CITI_SYNC_DATA_DIR, 'encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(cfg.CITI_SYNC_DATA_DIR, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    logger.info({ file }, 'generated a local encryption key for the embedded database');
+  }
+  return new TokenCipher(parseKey(file, readFileSync(file, 'utf8').trim()), previous);
+}
+
+function parseKey(key: string, text: string): Buffer {
+  try {
+    return parseEncryptionKey(text);
+  } catch (err) {
+    throw new ConfigError(key, (err as Error).message);
+  }
+}

@@ -1,0 +1,66 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config/index.ts';
+import { CommandFailed, EXIT, UsageError } from './exit.ts';
+import { registerCommands } from './commands/index.ts';
+import { describeFatal } from './describeError.ts';
+
+/**
+ * The CLI. Global flags override environment variables of the same meaning (flag > env > .env >
+ * default); config is parsed once, before any command runs, so a bad value fails at start-up with one
+ * line naming the key and exit code 2.
+ */
+export function buildProgram(): Command {
+  const program = new Command('citi-sync')
+    .description('Keep a Postgres database in step with Citi bank data.')
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .addOption(new Option('--database-url <url>', 'Postgres URL (default: embedded Postgres in ./.citi-sync/db)').env('DATABASE_URL'))
+    .addOption(new Option('--redis-url <url>', 'Redis URL for worker mode').env('REDIS_URL'))
+    .addOption(new Option('--base-url <url>', 'Citi API base URL').env('CITI_API_BASE_URL'))
+    .addOption(new Option('--data-dir <dir>', 'where the embedded database and local key live').env('CITI_SYNC_DATA_DIR'))
+    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('LOG_LEVEL'))
+    .showHelpAfterError('(run citi-sync --help for usage)')
+    .exitOverride();
+  registerCommands(program, () => configFrom(program));
+  return program;
+}
+
+function configFrom(program: Command): Config {
+  const g = program.opts<{ databaseUrl?: string; redisUrl?: string; baseUrl?: string; dataDir?: string; logLevel?: string }>();
+  return loadConfig({
+    overrides: {
+      DATABASE_URL: g.databaseUrl,
+      REDIS_URL: g.redisUrl,
+      CITI_API_BASE_URL: g.baseUrl,
+      CITI_SYNC_DATA_DIR: g.dataDir,
+      LOG_LEVEL: g.logLevel,
+    },
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here too, with code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`citi-sync: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof CommandFailed) {
+      if (err.message) process.stderr.write(`citi-sync: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`citi-sync: ${describeFatal(err)}\n`);
+    return EXIT.failed;
+  }
+}
+
+const code = await main(process.argv);
+// Let pending log writes flush, then exit with the command's code even if a handle lingers.
+process.exitCode = code;
+setTimeout(() => process.exit(code), 200).unref();

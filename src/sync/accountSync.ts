@@ -1,0 +1,160 @@
+import pLimit from 'p-limit';
+import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiError } from '../citi/index.ts';
+import { CountingTokens } from './countingTokens.ts';
+import { isoDate } from './dates.ts';
+import { syncRange } from './plan.ts';
+import {
+  advanceWatermarkIfComplete,
+  closeWindow,
+  openWindows,
+  planWindows,
+  readSyncState,
+  saveCursor,
+  type WindowCheckpoint,
+} from './sql/checkpoints.ts';
+import { finishAccountRun, startRun } from './sql/runs.ts';
+import { linkPostedToPendings, markVanishedPendings, upsertTransactionPage } from './sql/transactions.ts';
+import { syncStatements } from './statements.ts';
+import type { StoredAccount } from './sql/accounts.ts';
+import { emptyCounts, type AccountResult, type SyncDeps, type SyncOptions } from './types.ts';
+
+export interface AccountSyncInput {
+  connectionId: string;
+  account: StoredAccount;
+  tokens: AccessTokenProvider;
+  parentRunId?: string | null;
+}
+
+/**
+ * Syncs one account: plans (or resumes) its windows, walks each to the end committing every page
+ * with its checkpoint, then closes the window (vanished pendings, links) and finally advances the
+ * watermark. Never throws for a Citi or data problem: the failure is recorded on the account's run
+ * and returned, so one account cannot stop the others.
+ */
+export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts: SyncOptions): Promise<AccountResult> {
+  const { db, logger } = deps;
+  const { connectionId, account } = input;
+  const log = logger.child({ connectionId, accountId: account.accountId });
+  const started = Date.now();
+  const tokens = new CountingTokens(input.tokens);
+  const result: AccountResult = { accountId: account.accountId, status: 'succeeded', requests: 0, pages: 0, ms: 0, ...emptyCounts() };
+  const runId = await startRun(db, { connectionId, accountId: account.accountId, parentId: input.parentRunId, trigger: opts.trigger, jobId: opts.jobId });
+  let currentPage: string | undefined;
+
+  try {
+    const windows = await windowsToWalk(deps, connectionId, account, opts);
+    opts.onProgress?.({ type: 'account-start', connectionId, accountId: account.accountId, windows: windows.length });
+    const limit = pLimit(deps.settings.windowConcurrency);
+    const controller = new AbortController();
+    const abort = () => controller.abort(opts.signal?.reason);
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      // Windows of one account are independent date ranges: fetching them concurrently hides the
+      // API's latency; pages inside a window stay sequential because each cursor depends on the last.
+      await Promise.all(
+        windows.map((w) =>
+          limit(async () => {
+            if (controller.signal.aborted) return;
+            try {
+              await walkWindow(deps, connectionId, account, w, tokens, result, opts, controller.signal, (p) => (currentPage = p));
+            } catch (err) {
+              controller.abort(err);
+              throw err;
+            }
+          }),
+        ),
+      );
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+    }
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('sync aborted');
+    await syncStatements(deps, connectionId, account, tokens, result);
+  } catch (err) {
+    result.status = 'failed';
+    result.error = describeError(err);
+    result.errorPage = (err as Partial<CitiError>).path ?? currentPage;
+    log.warn({ err: { message: result.error, page: result.errorPage } }, 'account sync failed');
+  }
+  result.requests = tokens.requests;
+  result.ms = Date.now() - started;
+  await finishAccountRun(db, runId, result);
+  opts.onProgress?.({ type: 'account-done', connectionId, accountId: account.accountId, result });
+  return result;
+}
+
+/** Resumes the windows a crashed run left open; otherwise plans the range this run must cover. */
+async function windowsToWalk(deps: SyncDeps, connectionId: string, account: StoredAccount, opts: SyncOptions): Promise<WindowCheckpoint[]> {
+  const open = await openWindows(deps.db, connectionId, account.accountId);
+  if (open.length > 0 && !opts.full) return open;
+  const today = isoDate(deps.now?.() ?? new Date());
+  const state = await readSyncState(deps.db, connectionId, account.accountId);
+  const range = syncRange({
+    today,
+    watermark: state.watermark,
+    full: opts.full ?? false,
+    historyMonths: deps.settings.historyMonths,
+    lookbackDays: deps.settings.lookbackDays,
+  });
+  const planned = splitWindows(range.from, range.to, account.accountType, { windowDays: deps.settings.windowDays });
+  await deps.db.transaction(async (tx) => {
+    if (opts.full) {
+      await tx.query(`DELETE FROM citi_sync.sync_windows WHERE connection_id = $1 AND account_id = $2`, [connectionId, account.accountId]);
+    }
+    await planWindows(tx, connectionId, account.accountId, planned, range);
+  });
+  // Newest first: recent data is what users look at, so it lands first on a long backfill.
+  return planned.reverse().map((w) => ({ ...w, cursor: null, pages: 0, seenPending: [], keyState: null }));
+}
+
+async function walkWindow(
+  deps: SyncDeps,
+  connectionId: string,
+  account: StoredAccount,
+  w: WindowCheckpoint,
+  tokens: AccessTokenProvider,
+  result: AccountResult,
+  opts: SyncOptions,
+  signal: AbortSignal,
+  onPage: (path: string) => void,
+): Promise<void> {
+  const { db, client } = deps;
+  const accountId = account.accountId;
+  const keys = w.keyState ? SyntheticKeyCounter.from(w.keyState) : new SyntheticKeyCounter();
+  const seenPending = new Set(w.seenPending);
+  const pages = client.transactionPages(tokens, { accountId, accountType: account.accountType }, w.from, w.to, {
+    startIndex: w.cursor ?? undefined,
+    keys,
+    signal,
+  });
+  for await (const page of pages) {
+    onPage(page.path);
+    const pending = page.rows.filter((r) => r.status === 'pending' && !seenPending.has(r.transactionId)).map((r) => r.transactionId);
+    for (const id of pending) seenPending.add(id);
+    const last = !page.nextStartIndex;
+    const written = await db.transaction(async (tx) => {
+      const counts = await upsertTransactionPage(tx, connectionId, accountId, page.rows);
+      if (!last) {
+        await saveCursor(tx, connectionId, accountId, w, page.nextStartIndex!, pending, keys.isEmpty() ? undefined : keys.toJSON());
+        return { ...counts, removed: 0 };
+      }
+      // The window is complete: only now can absence mean "gone" and can the watermark move.
+      const removed = await markVanishedPendings(tx, connectionId, accountId, w, [...seenPending]);
+      await linkPostedToPendings(tx, connectionId, accountId, w.from);
+      await closeWindow(tx, connectionId, accountId, w);
+      await advanceWatermarkIfComplete(tx, connectionId, accountId);
+      return { ...counts, removed };
+    });
+    result.pages += 1;
+    result.inserted += written.inserted;
+    result.updated += written.updated;
+    result.unchanged += written.unchanged;
+    result.restored += written.restored;
+    result.removed += written.removed;
+    opts.onProgress?.({ type: 'page', connectionId, accountId, rows: page.rows.length, inserted: written.inserted, updated: written.updated });
+  }
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,0 +1,41 @@
+import type { Queryable } from '../../db/database.ts';
+import type { AccountResult, SyncTrigger } from '../types.ts';
+
+/** The audit trail: one row per connection run, and one per account under it. */
+export async function startRun(
+  q: Queryable,
+  r: { connectionId: string; accountId?: string | null; parentId?: string | null; trigger: SyncTrigger; jobId?: string | null },
+): Promise<string> {
+  const { rows } = await q.query<{ id: string }>(
+    `INSERT INTO citi_sync.sync_runs (connection_id, account_id, parent_id, trigger, job_id, status, started_at)
+     VALUES ($1, $2, $3, $4, $5, 'running', now()) RETURNING id`,
+    [r.connectionId, r.accountId ?? null, r.parentId ?? null, r.trigger, r.jobId ?? null],
+  );
+  return rows[0]!.id;
+}
+
+export async function finishAccountRun(q: Queryable, runId: string, r: AccountResult): Promise<void> {
+  await q.query(
+    `UPDATE citi_sync.sync_runs SET status = $2, finished_at = now(), requests = $3, pages = $4,
+       rows_inserted = $5, rows_updated = $6, rows_unchanged = $7, rows_removed = $8, rows_restored = $9,
+       error = $10, error_page = $11
+     WHERE id = $1`,
+    [runId, r.status, r.requests, r.pages, r.inserted, r.updated, r.unchanged, r.removed, r.restored, r.error ?? null, r.errorPage ?? null],
+  );
+}
+
+/** Closes a connection-level run with the sums of its account rows. */
+export async function finishConnectionRun(q: Queryable, runId: string, status: string, error: string | null, requests: number): Promise<void> {
+  await q.query(
+    `UPDATE citi_sync.sync_runs r SET status = $2, error = $3, finished_at = now(),
+       requests = $4 + coalesce(s.requests, 0), pages = coalesce(s.pages, 0),
+       rows_inserted = coalesce(s.ins, 0), rows_updated = coalesce(s.upd, 0), rows_unchanged = coalesce(s.unch, 0),
+       rows_removed = coalesce(s.rem, 0), rows_restored = coalesce(s.res, 0)
+     FROM (SELECT sum(requests)::int AS requests, sum(pages)::int AS pages, sum(rows_inserted)::int AS ins,
+                  sum(rows_updated)::int AS upd, sum(rows_unchanged)::int AS unch, sum(rows_removed)::int AS rem,
+                  sum(rows_restored)::int AS res
+             FROM citi_sync.sync_runs WHERE parent_id = $1) s
+     WHERE r.id = $1`,
+    [runId, status, error, requests],
+  );
+}

@@ -1,0 +1,156 @@
+import type { CitiTransaction } from '../../citi/index.ts';
+import type { Queryable } from '../../db/database.ts';
+import { cleanJson, cleanText } from '../sanitize.ts';
+
+/** Columns written from a Citi row; `raw` keeps the payload, unknown fields included. */
+const COLUMNS = [
+  ['transaction_id', 'text'],
+  ['id_synthetic', 'boolean'],
+  ['status', 'text'],
+  ['status_raw', 'text'],
+  ['transaction_date', 'date'],
+  ['posting_date', 'date'],
+  ['amount', 'numeric'],
+  ['currency_code', 'text'],
+  ['description', 'text'],
+  ['description_extension', 'text'],
+  ['merchant_name', 'text'],
+  ['merchant_category_code', 'text'],
+  ['transaction_type', 'text'],
+  ['debit_credit_memo', 'text'],
+  ['check_number', 'text'],
+  ['foreign_amount', 'numeric'],
+  ['foreign_currency_code', 'text'],
+  ['foreign_exchange_rate', 'numeric'],
+  ['authorization_code', 'text'],
+  ['raw', 'jsonb'],
+] as const;
+
+const names = COLUMNS.map(([n]) => n);
+const recordDef = COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ');
+const changed = names.filter((n) => n !== 'transaction_id');
+
+/**
+ * One set-based statement per page: the page goes in as one jsonb parameter, so a page costs one
+ * round trip whatever its size. A row whose values are unchanged is not rewritten (the WHERE on the
+ * conflict branch), so a sync that finds nothing new leaves the table untouched; a removed row that
+ * comes back is restored. Money travels as JSON strings into `numeric`: never through a float.
+ */
+const UPSERT_PAGE = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(${recordDef})
+), previously_removed AS (
+  SELECT t.transaction_id FROM citi_sync.transactions t
+   WHERE t.connection_id = $1 AND t.account_id = $2 AND t.removed_at IS NOT NULL
+     AND t.transaction_id IN (SELECT transaction_id FROM input)
+), written AS (
+  INSERT INTO citi_sync.transactions AS t (connection_id, account_id, ${names.join(', ')})
+  SELECT $1, $2, ${names.map((n) => `i.${n}`).join(', ')} FROM input i
+  ON CONFLICT (connection_id, account_id, transaction_id) DO UPDATE SET
+    ${changed.map((n) => `${n} = excluded.${n}`).join(',\n    ')},
+    updated_at = now(),
+    removed_at = NULL
+  WHERE t.removed_at IS NOT NULL
+     OR (${changed.map((n) => `t.${n}`).join(', ')}) IS DISTINCT FROM (${changed.map((n) => `excluded.${n}`).join(', ')})
+  RETURNING t.transaction_id, (xmax = 0) AS inserted
+)
+SELECT
+  count(*) FILTER (WHERE w.inserted)::int AS inserted,
+  count(*) FILTER (WHERE NOT w.inserted AND p.transaction_id IS NULL)::int AS updated,
+  count(p.transaction_id)::int AS restored
+FROM written w LEFT JOIN previously_removed p USING (transaction_id)`;
+
+export interface PageWriteResult {
+  inserted: number;
+  updated: number;
+  restored: number;
+  unchanged: number;
+}
+
+export function toRecord(t: CitiTransaction): Record<string, unknown> {
+  const text = (s: string | null) => (s === null ? null : cleanText(s));
+  return {
+    transaction_id: cleanText(t.transactionId),
+    id_synthetic: t.idSynthetic,
+    status: t.status,
+    status_raw: text(t.statusRaw),
+    transaction_date: t.transactionDate,
+    posting_date: t.postingDate,
+    amount: t.amount,
+    currency_code: t.currencyCode,
+    description: text(t.description),
+    description_extension: text(t.descriptionExtension),
+    merchant_name: text(t.merchantName),
+    merchant_category_code: text(t.merchantCategoryCode),
+    transaction_type: text(t.transactionType),
+    debit_credit_memo: text(t.debitCreditMemo),
+    check_number: text(t.checkNumber),
+    foreign_amount: t.foreignAmount,
+    foreign_currency_code: text(t.foreignCurrencyCode),
+    foreign_exchange_rate: t.foreignExchangeRate,
+    authorization_code: text(t.authorizationCode),
+    raw: cleanJson(t.raw),
+  };
+}
+
+export async function upsertTransactionPage(
+  tx: Queryable,
+  connectionId: string,
+  accountId: string,
+  rows: CitiTransaction[],
+): Promise<PageWriteResult> {
+  if (rows.length === 0) return { inserted: 0, updated: 0, restored: 0, unchanged: 0 };
+  // Live offsets can repeat a row within a page; ON CONFLICT may touch a row only once per statement.
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const row of rows) {
+    const rec = toRecord(row);
+    byId.set(rec.transaction_id as string, rec);
+  }
+  const { rows: out } = await tx.query<{ inserted: number; updated: number; restored: number }>(UPSERT_PAGE, [
+    connectionId,
+    accountId,
+    JSON.stringify([...byId.values()]),
+  ]);
+  const r = out[0] ?? { inserted: 0, updated: 0, restored: 0 };
+  return { ...r, unchanged: rows.length - r.inserted - r.updated - r.restored };
+}
+
+/**
+ * After a window was walked to the end: pending rows dated inside it that the bank no longer shows
+ * have posted (under a new id) or expired. They are kept for audit, marked removed.
+ */
+export async function markVanishedPendings(
+  tx: Queryable,
+  connectionId: string,
+  accountId: string,
+  window: { from: string; to: string },
+  seenPending: string[],
+): Promise<number> {
+  const { rowCount } = await tx.query(
+    `UPDATE citi_sync.transactions SET removed_at = now(), updated_at = now()
+      WHERE connection_id = $1 AND account_id = $2 AND status = 'pending' AND removed_at IS NULL
+        AND transaction_date BETWEEN $3::date AND $4::date
+        AND NOT (transaction_id = ANY ($5::text[]))`,
+    [connectionId, accountId, window.from, window.to, seenPending],
+  );
+  return rowCount;
+}
+
+/**
+ * Links a posted row to the pending it replaced when both carry the same authorization code. Only
+ * rows not yet linked are touched, so a sync with nothing new writes nothing here either.
+ */
+export async function linkPostedToPendings(tx: Queryable, connectionId: string, accountId: string, since: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    `UPDATE citi_sync.transactions p SET replaces_transaction_id = pend.transaction_id
+       FROM citi_sync.transactions pend
+      WHERE p.connection_id = $1 AND p.account_id = $2 AND p.status = 'posted'
+        AND p.replaces_transaction_id IS NULL AND p.authorization_code IS NOT NULL
+        AND p.transaction_date >= $3::date
+        AND pend.connection_id = p.connection_id AND pend.account_id = p.account_id
+        AND pend.status = 'pending' AND pend.removed_at IS NOT NULL
+        AND pend.authorization_code = p.authorization_code`,
+    [connectionId, accountId, since],
+  );
+  return rowCount;
+}

@@ -1,0 +1,79 @@
+import type { CitiClient } from '../citi/index.ts';
+import type { Database } from '../db/database.ts';
+import type { TokenCipher } from '../auth/crypto.ts';
+import type { Logger } from '../log/logger.ts';
+
+/**
+ * Terminology
+ * - connection: one person's consent (a Citi grant), with its encrypted tokens.
+ * - window: a date range [from, to] of one account's transactions, within the API's limit for the
+ *   account type; a sync walks each window's pages to the end.
+ * - checkpoint: the cursor (nextStartIndex) of a window in progress, committed with each page, so a
+ *   killed sync resumes where it stopped.
+ * - watermark: the last date of an account whose history is known complete; the next sync starts
+ *   `lookbackDays` before it, to catch late postings and rows skipped by live offsets.
+ */
+export interface SyncDeps {
+  db: Database;
+  client: CitiClient;
+  cipher: TokenCipher;
+  logger: Logger;
+  settings: SyncSettings;
+  /** The current time; tests pass the simulator's world clock. */
+  now?: () => Date;
+}
+
+export interface SyncSettings {
+  historyMonths: number;
+  lookbackDays: number;
+  /** Split windows smaller than the API's limit so they can be fetched concurrently. */
+  windowDays?: number | undefined;
+  windowConcurrency: number;
+  accountConcurrency: number;
+}
+
+export type SyncTrigger = 'cli' | 'demo' | 'schedule' | 'manual' | 'worker';
+
+export interface SyncOptions {
+  trigger: SyncTrigger;
+  /** Ignore the watermark and walk the whole history again. */
+  full?: boolean;
+  jobId?: string;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export type ProgressEvent =
+  | { type: 'accounts'; connectionId: string; count: number }
+  | { type: 'account-start'; connectionId: string; accountId: string; windows: number }
+  | { type: 'page'; connectionId: string; accountId: string; rows: number; inserted: number; updated: number }
+  | { type: 'account-done'; connectionId: string; accountId: string; result: AccountResult };
+
+export interface RowCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  restored: number;
+}
+
+export interface AccountResult extends RowCounts {
+  accountId: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  requests: number;
+  pages: number;
+  ms: number;
+  error?: string;
+  errorPage?: string;
+}
+
+export interface ConnectionResult {
+  connectionId: string;
+  runId: string;
+  status: 'succeeded' | 'partial' | 'failed' | 'skipped';
+  accounts: AccountResult[];
+  error?: string;
+  ms: number;
+}
+
+export const emptyCounts = (): RowCounts => ({ inserted: 0, updated: 0, unchanged: 0, removed: 0, restored: 0 });

@@ -1,0 +1,234 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPgliteTestDatabase, createTestDatabase } from '../helpers/db.ts';
+import type { Database } from '../../src/db/database.ts';
+import { syncConnection } from '../../src/sync/index.ts';
+import { ConnectionUnusableError } from '../../src/auth/errors.ts';
+import { harness, liveKeys, rowVersions, storedTransactions, truthKeys, TODAY, type Harness } from './harness.ts';
+
+const HISTORY_FROM = '2024-11-26'; // TODAY minus 24 months, plus a day
+
+const backends = [
+  ['postgres', createTestDatabase],
+  ['pglite', createPgliteTestDatabase],
+] as const;
+
+describe.each(backends)('sync engine on %s', (_name, create) => {
+  let db: Database;
+  let drop: () => Promise<void>;
+  let h: Harness;
+
+  beforeEach(async () => {
+    const t = await create();
+    db = t.db;
+    drop = t.drop;
+    h = await harness(db);
+  });
+  afterEach(async () => {
+    await h.close();
+    await drop();
+  });
+
+  it('a first sync stores exactly what the bank shows; a second with nothing new writes nothing', async () => {
+    const { userId } = await h.connect('c1');
+    const first = await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    expect(first.status).toBe('succeeded');
+    const rows = await storedTransactions(db, 'c1');
+    expect(liveKeys(rows)).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
+    expect(first.accounts.reduce((n, a) => n + a.inserted, 0)).toBe(rows.length);
+
+    const before = await rowVersions(db);
+    const second = await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    expect(second.status).toBe('succeeded');
+    for (const a of second.accounts) expect([a.inserted, a.updated, a.removed, a.restored]).toEqual([0, 0, 0, 0]);
+    expect(await rowVersions(db)).toEqual(before);
+    // Only the lookback window was fetched the second time.
+    expect(second.accounts.reduce((n, a) => n + a.pages, 0)).toBeLessThan(first.accounts.reduce((n, a) => n + a.pages, 0));
+
+    const { rows: runs } = await db.query<{ status: string; rows_inserted: number }>(
+      `SELECT status, rows_inserted FROM analytics.sync_runs WHERE connection_id = 'c1' AND account_id IS NULL ORDER BY started_at`,
+    );
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+    expect(runs[0]!.rows_inserted).toBe(rows.length);
+    expect(runs[1]!.rows_inserted).toBe(0);
+  });
+
+  it('follows the world: pendings post under new ids, vanish, corrections land, new rows arrive', async () => {
+    const { userId } = await h.connect('c1');
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    h.sandbox.advance(5);
+    const second = await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    expect(second.status).toBe('succeeded');
+    const rows = await storedTransactions(db, 'c1');
+    expect(liveKeys(rows)).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
+    const removed = rows.filter((r) => r.removed_at !== null);
+    expect(removed.length).toBeGreaterThan(0);
+    expect(removed.every((r) => r.status === 'pending')).toBe(true);
+    const { rows: linked } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM citi_sync.transactions WHERE connection_id = 'c1' AND replaces_transaction_id IS NOT NULL`,
+    );
+    expect(linked[0]!.n).toBeGreaterThan(0);
+    // Removed rows are not in the analysts' view.
+    const { rows: inView } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.transactions WHERE connection_id = 'c1'`);
+    expect(inView[0]!.n).toBe(rows.length - removed.length);
+  });
+});
+
+describe('sync engine on postgres: hard cases', () => {
+  let db: Database;
+  let drop: () => Promise<void>;
+  let h: Harness;
+
+  beforeEach(async () => {
+    const t = await createTestDatabase();
+    db = t.db;
+    drop = t.drop;
+    h = await harness(db);
+  });
+  afterEach(async () => {
+    await h.close();
+    await drop();
+  });
+
+  it('a row skipped by a mutation during pagination is present after the next sync', async () => {
+    const { userId } = await h.connect('c1');
+    h.sandbox.setFaults({ mutateDuringPagination: true });
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    h.sandbox.clearFaults();
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    expect(liveKeys(await storedTransactions(db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
+  });
+
+  it('a sync cut off at any page resumes from its checkpoint and ends exact', async () => {
+    const { userId } = await h.connect('c1');
+    for (const cutAfter of [3, 11, 29]) {
+      let n = 0;
+      const failing: Database = {
+        ...db,
+        kind: db.kind,
+        query: (t, p) => db.query(t, p),
+        withSession: (fn) => db.withSession(fn),
+        close: () => db.close(),
+        transaction: (fn) => {
+          n += 1;
+          if (n > cutAfter) return Promise.reject(new Error('simulated crash'));
+          return db.transaction(fn);
+        },
+      };
+      const cut = await syncConnection({ ...h.deps, db: failing }, 'c1', { trigger: 'cli' });
+      expect(cut.status).not.toBe('succeeded');
+    }
+    const { rows: open } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_windows`);
+    expect(open[0]!.n).toBeGreaterThan(0);
+    const { rows: noWatermark } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM citi_sync.sync_state s WHERE watermark IS NOT NULL
+          AND EXISTS (SELECT 1 FROM citi_sync.sync_windows w WHERE w.account_id = s.account_id)`,
+    );
+    expect(noWatermark[0]!.n).toBe(0);
+    const resumed = await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    expect(resumed.status).toBe('succeeded');
+    expect(liveKeys(await storedTransactions(db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
+    const { rows: left } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_windows`);
+    expect(left[0]!.n).toBe(0);
+  });
+
+  it('keeps the same transaction id in two accounts apart', async () => {
+    const user = h.sandbox.users[0]!;
+    const checking = h.sandbox.truth(user.userId).accounts.filter((x) => x.type === 'checking').map((x) => x.accountId);
+    const other = h.sandbox.truth(h.sandbox.users[1]!.userId).accounts.find((x) => x.type === 'checking')!.accountId;
+    // Two checking accounts: two of one user when there are, else one from each of two users.
+    const [a, b] = checking.length >= 2 ? [checking[0]!, checking[1]!] : [checking[0]!, other];
+    const body = JSON.stringify({
+      checkingAccountTransactions: [
+        { transactionId: 'SAME-1', accountId: 'x', transactionDate: '2026-11-20', transactionPostingDate: '2026-11-20', transactionAmount: 5, debitCreditMemo: 'DEBIT', currencyCode: 'USD', transactionStatus: 'POSTED', transactionDescription: 'SHARED ID' },
+      ],
+      nextStartIndex: '',
+    });
+    h.sandbox.setAccountResponse(a, { status: 200, body });
+    h.sandbox.setAccountResponse(b, { status: 200, body });
+    await h.connect('c1', 0);
+    await h.connect('c2', 1);
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    await syncConnection(h.deps, 'c2', { trigger: 'cli' });
+    const { rows } = await db.query<{ account_id: string }>(`SELECT account_id FROM citi_sync.transactions WHERE transaction_id = 'SAME-1' ORDER BY 1`);
+    expect(rows.map((r) => r.account_id)).toEqual([a, b].sort());
+  });
+
+  it('gives rows without transactionId stable synthetic keys; a re-sync writes nothing', async () => {
+    const user = h.sandbox.users[0]!;
+    const truth = h.sandbox.truth(user.userId).accounts.find((x) => x.type === 'creditCard' && x.transactions.length > 0)!;
+    h.sandbox.setAccountShape(truth.accountId, 'noIds');
+    await h.connect('c1');
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    const { rows } = await db.query<{ n: number; syn: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE id_synthetic)::int AS syn FROM citi_sync.transactions WHERE account_id = $1 AND removed_at IS NULL`,
+      [truth.accountId],
+    );
+    const expected = truth.transactions.filter((t) => t.transactionDate >= HISTORY_FROM).length;
+    expect(rows[0]).toEqual({ n: expected, syn: expected });
+    const before = await rowVersions(db);
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    expect(await rowVersions(db)).toEqual(before);
+  });
+
+  it('stores JPY, BHD and USD amounts exactly, signed per the contract', async () => {
+    const { userId } = await h.connect('c1');
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    const truth = h.sandbox.truth(userId).accounts;
+    const { rows } = await db.query<{ account_id: string; transaction_id: string; amount: string; currency_code: string }>(
+      `SELECT account_id, transaction_id, amount, currency_code FROM citi_sync.transactions WHERE connection_id = 'c1'`,
+    );
+    const byId = new Map(rows.map((r) => [`${r.account_id}|${r.transaction_id}`, r]));
+    const currencies = new Set<string>();
+    for (const a of truth) {
+      for (const t of a.transactions) {
+        const r = byId.get(`${a.accountId}|${t.transactionId}`);
+        if (!r) continue;
+        currencies.add(r.currency_code);
+        expect(r.amount.replace('-', '')).toBe(String(Math.abs(t.amount)));
+        if (r.currency_code === 'JPY') expect(r.amount).not.toContain('.');
+      }
+    }
+    expect([...currencies].sort()).toEqual(expect.arrayContaining(['BHD', 'JPY', 'USD']));
+  });
+
+  it('persists the rotated refresh token and never reuses one', async () => {
+    await h.connect('c1');
+    const { rows: before } = await db.query<{ r: string }>(`SELECT refresh_token_enc AS r FROM citi_sync.connections WHERE id = 'c1'`);
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    h.sandbox.expireAccessTokens();
+    await syncConnection(h.deps, 'c1', { trigger: 'cli' });
+    const { rows: after } = await db.query<{ r: string }>(`SELECT refresh_token_enc AS r FROM citi_sync.connections WHERE id = 'c1'`);
+    expect(h.cipher.decrypt(after[0]!.r)).not.toBe(h.cipher.decrypt(before[0]!.r));
+    expect(h.sandbox.stats().refreshes).toBeGreaterThanOrEqual(2);
+    expect(h.sandbox.stats().refreshTokenReuse).toBe(0);
+  });
+
+  it('marks the connection needs_reauth on invalid_grant and does not retry', async () => {
+    const user = h.sandbox.users[0]!;
+    const t = await h.sandbox.issueTokens(user.userId);
+    const { addConnection } = await import('../../src/db/connections.ts');
+    await addConnection(db, h.cipher, { id: 'c1', refreshToken: t.refresh_token });
+    await h.client.oauth.revoke(t.refresh_token, 'refresh_token');
+    await expect(syncConnection(h.deps, 'c1', { trigger: 'cli' })).rejects.toBeInstanceOf(ConnectionUnusableError);
+    const { rows } = await db.query<{ status: string }>(`SELECT status FROM citi_sync.connections WHERE id = 'c1'`);
+    expect(rows[0]!.status).toBe('needs_reauth');
+    const refreshes = h.sandbox.stats().refreshes;
+    await expect(syncConnection(h.deps, 'c1', { trigger: 'cli' })).rejects.toBeInstanceOf(ConnectionUnusableError);
+    expect(h.sandbox.stats().refreshes).toBe(refreshes);
+  });
+
+  it('two concurrent syncs of one connection: one refresh at a time, no reuse, exact data', async () => {
+    const { userId } = await h.connect('c1');
+    const [a, b] = await Promise.all([
+      syncConnection(h.deps, 'c1', { trigger: 'cli', waitMs: 60_000 }),
+      syncConnection({ ...h.deps }, 'c1', { trigger: 'cli', waitMs: 60_000 }),
+    ]);
+    expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
+    const stats = h.sandbox.stats();
+    expect(stats.refreshTokenReuse).toBe(0);
+    expect(stats.maxConcurrentRefreshesPerGrant).toBeLessThanOrEqual(1);
+    expect(liveKeys(await storedTransactions(db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
+  });
+});
+
+void TODAY;
