@@ -1,0 +1,64 @@
+/**
+ * runSandboxCli: the sandbox as a long-running process for manual runs, benchmarks and chaos tests
+ * in another process. Prints what a client needs (credentials, base URL, users, how to get tokens)
+ * and closes cleanly on SIGINT/SIGTERM.
+ */
+import { startSandbox } from './server.ts';
+import type { Sandbox } from './types.ts';
+
+export interface SandboxCliOptions {
+  port: number;
+  seed: number;
+  host?: string;
+  today?: string;
+  autoConsent?: boolean;
+  /** Requests per second per client_id (burst = twice that); false = no limit. */
+  rateLimit?: number | false;
+  users?: number;
+  transactionsPerAccount?: number;
+}
+
+export async function runSandboxCli(opts: SandboxCliOptions, out: NodeJS.WritableStream = process.stdout): Promise<Sandbox> {
+  const rate = opts.rateLimit ?? 10;
+  const sandbox = await startSandbox({
+    port: opts.port,
+    seed: opts.seed,
+    host: opts.host ?? '127.0.0.1',
+    ...(opts.today !== undefined ? { today: opts.today } : {}),
+    autoConsent: opts.autoConsent ?? false,
+    rateLimit: rate === false ? false : { perSecond: rate, burst: rate * 2 },
+    profile: {
+      users: opts.users ?? 3,
+      accountsPerUser: 'mixed',
+      ...(opts.transactionsPerAccount !== undefined ? { transactionsPerAccount: opts.transactionsPerAccount } : {}),
+    },
+  });
+  const origin = new URL(sandbox.url).origin;
+  const lines = [
+    `Citi sandbox (seed ${opts.seed}, world date ${sandbox.today()})`,
+    `  base URL       ${sandbox.url}`,
+    `  client id      ${sandbox.clientId}`,
+    `  client secret  ${sandbox.clientSecret}`,
+    `  rate limit     ${rate === false ? 'none' : `${rate}/s per client_id, burst ${rate * 2}`}`,
+    `  admin API      ${origin}/__sandbox/ (stats, advance, faults, truth, ...)`,
+    '',
+    'Users:',
+  ];
+  for (const u of sandbox.users) {
+    lines.push(
+      `  ${u.userId}  ${u.name}  (${u.accountIds.length} accounts)`,
+      `    tokens:    curl -s -X POST ${origin}/__sandbox/users/${encodeURIComponent(u.userId)}/tokens`,
+      `    authorize: ${sandbox.authorizeUrl({ redirectUri: 'http://127.0.0.1:8765/callback', state: 'demo' })}&login_hint=${encodeURIComponent(u.userId)}`,
+    );
+  }
+  lines.push('', 'Ctrl-C to stop.', '');
+  out.write(lines.join('\n'));
+  const stop = (): void => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    void sandbox.close();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return sandbox;
+}
