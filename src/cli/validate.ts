@@ -2,8 +2,8 @@ import { InvalidArgumentError } from 'commander';
 
 /** Connection ids appear in job ids, lock keys and URLs: keep them to a safe alphabet. */
 export function connectionIdArg(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value)) {
-    throw new InvalidArgumentError('use 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value)) {
+    throw new InvalidArgumentError('use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
   return value;
 }

@@ -1,0 +1,189 @@
+import type { TokenCipher } from '../auth/crypto.ts';
+import type { Queryable } from './database.ts';
+import { CONNECTION_STATUSES } from './schema.ts';
+
+/**
+ * Connections: one user's consent each, with its OAuth tokens. Tokens are encrypted before they
+ * reach SQL, and no function here returns a token: callers that need one (src/auth) decrypt the
+ * `*Enc` columns themselves, inside the transaction that also stores the rotated one.
+ */
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+export interface NewConnection {
+  /** User-chosen: a letter or digit, then up to 63 of letters, digits, '.', '_', '-'. */
+  id: string;
+  refreshToken: string;
+  accessToken?: string;
+  accessTokenExpiresAt?: Date;
+  refreshTokenExpiresAt?: Date;
+  scopes?: string;
+}
+
+/** What may be shown: no secrets, not even encrypted ones. */
+export interface ConnectionSummary {
+  id: string;
+  status: ConnectionStatus;
+  statusReason: string | null;
+  accessTokenExpiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+  lastRefreshedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface ConnectionRecord extends ConnectionSummary {
+  accessTokenEnc: string | null;
+  refreshTokenEnc: string | null;
+  scopes: string | null;
+  updatedAt: Date;
+}
+
+export const CONNECTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A connection with this id exists. What to do: pick another id, or pass `replace` to re-link it. */
+export class ConnectionExistsError extends Error {
+  override readonly name = 'ConnectionExistsError';
+  constructor(readonly connectionId: string) {
+    super(`a connection with id ${connectionId} already exists; choose another id or replace it (its data is kept)`);
+  }
+}
+
+/** There is no connection with this id. */
+export class ConnectionNotFoundError extends Error {
+  override readonly name = 'ConnectionNotFoundError';
+  constructor(readonly connectionId: string) {
+    super(`no connection with id ${connectionId}`);
+  }
+}
+
+export function assertConnectionId(id: string): void {
+  if (!CONNECTION_ID_PATTERN.test(id)) {
+    throw new TypeError(`invalid connection id ${JSON.stringify(id.slice(0, 80))}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  }
+}
+
+const SUMMARY_COLUMNS = `id, status, status_reason, access_token_expires_at, refresh_token_expires_at, last_refreshed_at, created_at`;
+
+interface Row {
+  id: string;
+  status: ConnectionStatus;
+  status_reason: string | null;
+  access_token_expires_at: Date | null;
+  refresh_token_expires_at: Date | null;
+  last_refreshed_at: Date | null;
+  created_at: Date;
+  access_token_enc?: string | null;
+  refresh_token_enc?: string | null;
+  scopes?: string | null;
+  updated_at?: Date;
+}
+
+/**
+ * Stores a new connection (status active). With `replace`, an existing connection of that id gets
+ * the new tokens and becomes active again; its accounts and transactions are kept.
+ */
+export async function addConnection(
+  db: Queryable,
+  cipher: TokenCipher,
+  input: NewConnection,
+  opts: { replace?: boolean } = {},
+): Promise<ConnectionSummary> {
+  assertConnectionId(input.id);
+  if (!input.refreshToken) throw new TypeError('addConnection: refreshToken is empty');
+  const params = [
+    input.id,
+    input.accessToken ? cipher.encrypt(input.accessToken) : null,
+    input.accessToken ? (input.accessTokenExpiresAt ?? null) : null,
+    cipher.encrypt(input.refreshToken),
+    input.refreshTokenExpiresAt ?? null,
+    input.scopes ?? null,
+  ];
+  const onConflict = opts.replace
+    ? `DO UPDATE SET status = 'active', status_reason = NULL,
+         access_token_enc = excluded.access_token_enc, access_token_expires_at = excluded.access_token_expires_at,
+         refresh_token_enc = excluded.refresh_token_enc, refresh_token_expires_at = excluded.refresh_token_expires_at,
+         scopes = excluded.scopes, updated_at = now()`
+    : 'DO NOTHING';
+  const { rows } = await db.query<Row>(
+    `INSERT INTO citi_sync.connections
+       (id, access_token_enc, access_token_expires_at, refresh_token_enc, refresh_token_expires_at, scopes)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) ${onConflict}
+     RETURNING ${SUMMARY_COLUMNS}`,
+    params,
+  );
+  const row = rows[0];
+  if (!row) throw new ConnectionExistsError(input.id);
+  return toSummary(row);
+}
+
+/** Every connection, oldest first. */
+export async function listConnections(db: Queryable): Promise<ConnectionSummary[]> {
+  const { rows } = await db.query<Row>(`SELECT ${SUMMARY_COLUMNS} FROM citi_sync.connections ORDER BY created_at, id`);
+  return rows.map(toSummary);
+}
+
+/**
+ * One connection with its encrypted tokens, or undefined. `forUpdate` locks the row until the
+ * caller's transaction ends (serialising token refreshes of one connection).
+ */
+export async function getConnection(db: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<ConnectionRecord | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${SUMMARY_COLUMNS}, access_token_enc, refresh_token_enc, scopes, updated_at
+       FROM citi_sync.connections WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    ...toSummary(row),
+    accessTokenEnc: row.access_token_enc ?? null,
+    refreshTokenEnc: row.refresh_token_enc ?? null,
+    scopes: row.scopes ?? null,
+    updatedAt: row.updated_at ?? row.created_at,
+  };
+}
+
+/**
+ * Stops syncing a connection. By default it becomes 'revoked' and its tokens are deleted, while its
+ * accounts, transactions and runs stay for analysis. With `purge` the connection and all its rows
+ * are deleted. Revoking the grant at Citi is the caller's job (before this, while a token exists).
+ * @returns false when there is no such connection
+ */
+export async function removeConnection(db: Queryable, id: string, opts: { purge?: boolean } = {}): Promise<boolean> {
+  if (opts.purge) {
+    // Accounts, transactions, statements, balances, sync state and runs go by ON DELETE CASCADE.
+    const { rowCount } = await db.query(`DELETE FROM citi_sync.connections WHERE id = $1`, [id]);
+    return rowCount > 0;
+  }
+  const { rowCount } = await db.query(
+    `UPDATE citi_sync.connections
+        SET status = 'revoked', status_reason = 'removed by the user',
+            access_token_enc = NULL, access_token_expires_at = NULL,
+            refresh_token_enc = NULL, refresh_token_expires_at = NULL, updated_at = now()
+      WHERE id = $1`,
+    [id],
+  );
+  return rowCount > 0;
+}
+
+/** Sets the status and its reason (shown to the user), e.g. 'needs_reauth' after invalid_grant. */
+export async function setStatus(db: Queryable, id: string, status: ConnectionStatus, reason: string | null): Promise<void> {
+  if (!(CONNECTION_STATUSES as readonly string[]).includes(status)) throw new TypeError(`invalid connection status ${status}`);
+  const { rowCount } = await db.query(
+    `UPDATE citi_sync.connections SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1`,
+    [id, status, reason],
+  );
+  if (rowCount === 0) throw new ConnectionNotFoundError(id);
+}
+
+function toSummary(row: Row): ConnectionSummary {
+  return {
+    id: row.id,
+    status: row.status,
+    statusReason: row.status_reason,
+    accessTokenExpiresAt: row.access_token_expires_at,
+    refreshTokenExpiresAt: row.refresh_token_expires_at,
+    lastRefreshedAt: row.last_refreshed_at,
+    createdAt: row.created_at,
+  };
+}

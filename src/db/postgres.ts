@@ -1,0 +1,127 @@
+import pg from 'pg';
+import type { Database, OpenDatabaseOptions, Queryable, QueryResult } from './database.ts';
+import { DatabaseError, wrapQueryError } from './errors.ts';
+import { nodePostgresTypes } from './type-parsers.ts';
+
+const DEFAULT_POOL_SIZE = 10;
+
+/** A server Postgres behind a node-postgres pool. */
+export class PostgresDatabase implements Database {
+  readonly kind = 'postgres' as const;
+  #closed = false;
+
+  constructor(readonly pool: pg.Pool) {}
+
+  async query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
+    try {
+      return toResult<R>(await this.pool.query(text, params));
+    } catch (err) {
+      throw wrapQueryError(err, text);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      const tx = queryableFor(client);
+      await tx.query('BEGIN');
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (err) {
+        // The caller needs fn's error, not ROLLBACK's. A failed ROLLBACK means a broken
+        // connection, which withClient destroys because we throw.
+        await tx.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      await tx.query('COMMIT');
+      return result;
+    });
+  }
+
+  async withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      const result = await fn(queryableFor(client));
+      // The connection goes back to the pool: a transaction or a lock left behind would outlive fn
+      // and block others for hours. ROLLBACK outside a transaction is only a notice.
+      await client.query('ROLLBACK; SELECT pg_advisory_unlock_all()');
+      return result;
+    });
+  }
+
+  /**
+   * Runs fn on one pooled client (drizzle's migrator needs the raw client). When fn throws, the
+   * client is destroyed rather than returned: it may hold locks or an open transaction.
+   */
+  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw wrapQueryError(err, '(connect)');
+    }
+    try {
+      const result = await fn(client);
+      client.release();
+      return result;
+    } catch (err) {
+      client.release(true);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+}
+
+export async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<PostgresDatabase> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? DEFAULT_POOL_SIZE,
+    application_name: opts.applicationName ?? 'citi-sync',
+    keepAlive: true,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 15_000,
+    types: nodePostgresTypes as pg.CustomTypesConfig,
+  });
+  // An idle client that loses its server (restart, admin_shutdown) emits 'error' on the pool;
+  // unhandled, that would crash the process. The pool drops the client and the next query reconnects.
+  pool.on('error', (err) => opts.logger?.warn({ err }, 'idle database connection failed'));
+  const db = new PostgresDatabase(pool);
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseError(`cannot connect to Postgres at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+  }
+  return db;
+}
+
+function queryableFor(client: pg.PoolClient): Queryable {
+  return {
+    async query<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
+      try {
+        return toResult<R>(await client.query(text, params));
+      } catch (err) {
+        throw wrapQueryError(err, text);
+      }
+    },
+  };
+}
+
+function toResult<R>(res: pg.QueryResult): QueryResult<R> {
+  return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The private tables of citi-sync, in schema `citi_sync`. Analysts read the `analytics` views
+ * (migrations/*_analytics_views.sql), never these tables: their columns may change between versions.
+ *
+ * Conventions: money is `numeric` without precision, so every currency's minor units (JPY 0, USD 2,
+ * BHD 3) are kept exactly; calendar days are `date` read as 'YYYY-MM-DD' strings; instants are
+ * `timestamptz`. After editing this file run `npm run db:generate` and commit the new migration.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const citiSync = pgSchema('citi_sync');
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const day = (name: string) => date(name, { mode: 'string' });
+const createdAt = () => instant('created_at').notNull().defaultNow();
+const updatedAt = () => instant('updated_at').notNull().defaultNow();
+
+export const CONNECTION_STATUSES = ['active', 'needs_reauth', 'revoked'] as const;
+export const TRANSACTION_STATUSES = ['pending', 'posted'] as const;
+export const SYNC_TRIGGERS = ['cli', 'demo', 'schedule', 'manual', 'worker'] as const;
+export const SYNC_RUN_STATUSES = ['running', 'succeeded', 'failed', 'partial', 'skipped'] as const;
+
+// Check and index predicates name columns unqualified: drizzle-kit would otherwise write
+// "citi_sync"."table"."column" into the DDL, which is noisy to read in \d output.
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+/** One user's consent (OAuth grant). Tokens are stored only encrypted (src/auth/crypto.ts). */
+export const connections = citiSync.table(
+  'connections',
+  {
+    id: text('id').primaryKey(),
+    status: text('status').notNull().default('active'),
+    statusReason: text('status_reason'),
+    accessTokenEnc: text('access_token_enc'),
+    accessTokenExpiresAt: instant('access_token_expires_at'),
+    refreshTokenEnc: text('refresh_token_enc'),
+    refreshTokenExpiresAt: instant('refresh_token_expires_at'),
+    scopes: text('scopes'),
+    lastRefreshedAt: instant('last_refreshed_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  () => [
+    check('connections_status_check', sql`status in (${inList(CONNECTION_STATUSES)})`),
+    // Ids end up in job ids, log lines and file names: keep them plain (BullMQ forbids ':' in job ids).
+    check('connections_id_check', sql`id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'`),
+  ],
+);
+
+export const accounts = citiSync.table(
+  'accounts',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    accountId: text('account_id').notNull(),
+    accountGroup: text('account_group'),
+    accountType: text('account_type'),
+    productName: text('product_name'),
+    productCode: text('product_code'),
+    nickname: text('nickname'),
+    displayAccountNumber: text('display_account_number'),
+    currencyCode: text('currency_code'),
+    status: text('status'),
+    classification: text('classification'),
+    currentBalance: numeric('current_balance'),
+    availableBalance: numeric('available_balance'),
+    creditLimit: numeric('credit_limit'),
+    raw: jsonb('raw').notNull(),
+    firstSeenAt: instant('first_seen_at').notNull().defaultNow(),
+    lastSeenAt: instant('last_seen_at').notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectionId, t.accountId] }),
+    check('accounts_currency_code_check', sql`currency_code ~ '^[A-Z]{3}$'`),
+  ],
+);
+
+/** Every child of an account goes with it (a purge deletes the connection and cascades). */
+type FkColumn = Parameters<typeof foreignKey>[0]['columns'][number];
+const accountFk = (t: { connectionId: FkColumn; accountId: FkColumn }, name: string) =>
+  foreignKey({ name, columns: [t.connectionId, t.accountId], foreignColumns: [accounts.connectionId, accounts.accountId] }).onDelete('cascade');
+
+export const balanceHistory = citiSync.table(
+  'balance_history',
+  {
+    connectionId: text('connection_id').notNull(),
+    accountId: text('account_id').notNull(),
+    asOf: instant('as_of').notNull(),
+    currentBalance: numeric('current_balance'),
+    availableBalance: numeric('available_balance'),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.accountId, t.asOf] }), accountFk(t, 'balance_history_account_fk')],
+);
+
+export const transactions = citiSync.table(
+  'transactions',
+  {
+    connectionId: text('connection_id').notNull(),
+    accountId: text('account_id').notNull(),
+    transactionId: text('transaction_id').notNull(),
+    /** The id was derived from the row's content (Citi sent none). */
+    idSynthetic: boolean('id_synthetic').notNull().default(false),
+    status: text('status').notNull(),
+    statusRaw: text('status_raw'),
+    transactionDate: day('transaction_date').notNull(),
+    postingDate: day('posting_date'),
+    /** Signed: negative = money leaving the customer. */
+    amount: numeric('amount').notNull(),
+    currencyCode: text('currency_code').notNull(),
+    description: text('description'),
+    descriptionExtension: text('description_extension'),
+    merchantName: text('merchant_name'),
+    merchantCategoryCode: text('merchant_category_code'),
+    transactionType: text('transaction_type'),
+    debitCreditMemo: text('debit_credit_memo'),
+    checkNumber: text('check_number'),
+    foreignAmount: numeric('foreign_amount'),
+    foreignCurrencyCode: text('foreign_currency_code'),
+    foreignExchangeRate: numeric('foreign_exchange_rate'),
+    authorizationCode: text('authorization_code'),
+    /** The pending transaction this posted one replaced, when known. */
+    replacesTransactionId: text('replaces_transaction_id'),
+    raw: jsonb('raw').notNull(),
+    firstSeenAt: instant('first_seen_at').notNull().defaultNow(),
+    /** The last real change. No column is touched by every sync: unchanged rows are not rewritten. */
+    updatedAt: updatedAt(),
+    removedAt: instant('removed_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectionId, t.accountId, t.transactionId] }),
+    accountFk(t, 'transactions_account_fk'),
+    check('transactions_status_check', sql`status in (${inList(TRANSACTION_STATUSES)})`),
+    index('transactions_account_date_idx').on(t.connectionId, t.accountId, t.transactionDate),
+    index('transactions_pending_idx')
+      .on(t.connectionId, t.accountId, t.transactionDate)
+      .where(sql`status = 'pending' and removed_at is null`),
+    index('transactions_authorization_code_idx')
+      .on(t.connectionId, t.accountId, t.authorizationCode)
+      .where(sql`authorization_code is not null`),
+  ],
+);
+
+export const statements = citiSync.table(
+  'statements',
+  {
+    connectionId: text('connection_id').notNull(),
+    accountId: text('account_id').notNull(),
+    statementId: text('statement_id').notNull(),
+    statementDate: day('statement_date'),
+    beginningBalance: numeric('beginning_balance'),
+    endingBalance: numeric('ending_balance'),
+    totalDebits: numeric('total_debits'),
+    totalCredits: numeric('total_credits'),
+    minimumDue: numeric('minimum_due'),
+    creditLimit: numeric('credit_limit'),
+    pastDue: numeric('past_due'),
+    paymentDueDate: day('payment_due_date'),
+    raw: jsonb('raw'),
+    fetchedAt: instant('fetched_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.accountId, t.statementId] }), accountFk(t, 'statements_account_fk')],
+);
+
+export const syncState = citiSync.table(
+  'sync_state',
+  {
+    connectionId: text('connection_id').notNull(),
+    accountId: text('account_id').notNull(),
+    /** The last date fully synced. */
+    watermark: day('watermark'),
+    lastWindowFrom: day('last_window_from'),
+    lastWindowTo: day('last_window_to'),
+    lastCompletedAt: instant('last_completed_at'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.accountId] }), accountFk(t, 'sync_state_account_fk')],
+);
+
+/** Crash-safe checkpoints of windows in progress; a row is deleted when its window completes. */
+export const syncWindows = citiSync.table(
+  'sync_windows',
+  {
+    connectionId: text('connection_id').notNull(),
+    accountId: text('account_id').notNull(),
+    windowFrom: day('window_from').notNull(),
+    windowTo: day('window_to').notNull(),
+    /** The nextStartIndex to resume from; null = the first page. */
+    cursor: text('cursor'),
+    pages: integer('pages').notNull().default(0),
+    seenPending: jsonb('seen_pending').notNull().default(sql`'[]'::jsonb`),
+    /** Synthetic-key counters, so a resumed window numbers identical rows as the first pass did. */
+    keyState: jsonb('key_state'),
+    startedAt: instant('started_at').notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectionId, t.accountId, t.windowFrom, t.windowTo] }),
+    accountFk(t, 'sync_windows_account_fk'),
+  ],
+);
+
+/** One row per sync of a connection, plus one per account pointing at it through parent_id. */
+export const syncRuns = citiSync.table(
+  'sync_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    parentId: uuid('parent_id'),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    /** Null on the connection-level row. No foreign key: a run is recorded even for an account that fails before it is stored. */
+    accountId: text('account_id'),
+    trigger: text('trigger').notNull(),
+    jobId: text('job_id'),
+    status: text('status').notNull().default('running'),
+    startedAt: instant('started_at').notNull().defaultNow(),
+    finishedAt: instant('finished_at'),
+    requests: integer('requests').notNull().default(0),
+    pages: integer('pages').notNull().default(0),
+    rowsInserted: integer('rows_inserted').notNull().default(0),
+    rowsUpdated: integer('rows_updated').notNull().default(0),
+    rowsUnchanged: integer('rows_unchanged').notNull().default(0),
+    rowsRemoved: integer('rows_removed').notNull().default(0),
+    rowsRestored: integer('rows_restored').notNull().default(0),
+    error: text('error'),
+    /** The page (nextStartIndex) being fetched when the run failed. */
+    errorPage: text('error_page'),
+  },
+  (t) => [
+    foreignKey({ name: 'sync_runs_parent_fk', columns: [t.parentId], foreignColumns: [t.id] }).onDelete('cascade'),
+    check('sync_runs_trigger_check', sql`"trigger" in (${inList(SYNC_TRIGGERS)})`),
+    check('sync_runs_status_check', sql`status in (${inList(SYNC_RUN_STATUSES)})`),
+    index('sync_runs_connection_started_idx').on(t.connectionId, t.startedAt.desc()),
+  ],
+);
+
+/** Analysts' own category per merchant category code; wins over mcc_categories. */
+export const categoryOverrides = citiSync.table('category_overrides', {
+  merchantCategoryCode: text('merchant_category_code').primaryKey(),
+  category: text('category').notNull(),
+});
+
+/** The default category of each ISO 18245 merchant category code (seeded later). */
+export const mccCategories = citiSync.table('mcc_categories', {
+  merchantCategoryCode: text('merchant_category_code').primaryKey(),
+  category: text('category'),
+});
+
+export type Connection = typeof connections.$inferSelect;
+export type Account = typeof accounts.$inferSelect;
+export type BalanceHistory = typeof balanceHistory.$inferSelect;
+export type Transaction = typeof transactions.$inferSelect;
+export type Statement = typeof statements.$inferSelect;
+export type SyncState = typeof syncState.$inferSelect;
+export type SyncWindow = typeof syncWindows.$inferSelect;
+export type SyncRun = typeof syncRuns.$inferSelect;
+export type CategoryOverride = typeof categoryOverrides.$inferSelect;
+export type MccCategory = typeof mccCategories.$inferSelect;
