@@ -1,0 +1,158 @@
+import {
+  AccountUnavailableError,
+  ClientCredentialsError,
+  type CitiError,
+  RateLimitedError,
+  ReauthRequiredError,
+  RetryLaterError,
+  UnauthorizedError,
+  UnexpectedResponseError,
+  snippetOf,
+} from './errors.ts';
+import { errorBodySchema } from './schemas.ts';
+
+/**
+ * The one place where Citi's HTTP statuses (contract §1 token errors, §2 resource errors) and network
+ * failures become typed errors. Everything else in the client only asks an error for its `action`.
+ */
+
+/** Token endpoints (§1) speak OAuth errors; resource endpoints (§2) speak Citi's error body. */
+export type CallKind = 'token' | 'resource';
+
+export interface ErrorResponse {
+  kind: CallKind;
+  status: number;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  bodyText: string;
+  /** The current time in ms, for Retry-After given as an HTTP date. */
+  now?: number;
+}
+
+/** Contract §2 leaves the 429 wait unspecified when Retry-After is missing; one second is our floor. */
+export const DEFAULT_RETRY_AFTER_MS = 1000;
+
+export function errorFromResponse(res: ErrorResponse): CitiError {
+  const { kind, status, path } = res;
+  const body = parseErrorBody(res.bodyText);
+  const code = body.code;
+  const init = { path, status, code };
+  const what = `${status}${code ? ` ${code}` : ''}`;
+  const detail = body.detail ? `: ${body.detail}` : '';
+
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), res.now ?? Date.now()) ?? DEFAULT_RETRY_AFTER_MS;
+    return new RateLimitedError(`rate limited (${what}) on ${path}; retry after ${retryAfterMs} ms`, { ...init, retryAfterMs });
+  }
+  if (status >= 500 || status === 408) {
+    const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), res.now ?? Date.now());
+    return new RetryLaterError(`Citi unavailable (${what}) on ${path}${detail}`, { ...init, retryAfterMs });
+  }
+
+  if (kind === 'token') {
+    if (status === 400 && code === 'invalid_grant') {
+      return new ReauthRequiredError(`the grant is no longer valid (${what}) on ${path}: the user must consent again${detail}`, init);
+    }
+    if (status === 400 || status === 401 || status === 403) {
+      // invalid_client, unauthorized_client, unsupported_grant_type, invalid_request: our request or
+      // our credentials are wrong, and retrying the same call cannot fix that.
+      return new ClientCredentialsError(`token endpoint rejected the client (${what}) on ${path}${detail}`, init);
+    }
+    return new UnexpectedResponseError(`unexpected status from the token endpoint (${what}) on ${path}${detail}`, init);
+  }
+
+  if (status === 401) return new UnauthorizedError(`access token rejected (${what}) on ${path}${detail}`, init);
+  if (status === 400 || status === 403 || status === 404) {
+    return new AccountUnavailableError(`account not available (${what}) on ${path}${detail}`, init);
+  }
+  return new UnexpectedResponseError(`unexpected status (${what}) on ${path}${detail}`, init);
+}
+
+/** System and undici error codes after which the same request may well succeed. */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'EAI_AGAIN', 'ENOTFOUND',
+  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO',
+]);
+
+/** Errors that mean the server may have acted on the request before it failed (see oauth.ts). */
+export const AMBIGUOUS_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+
+/**
+ * A failure below HTTP (no status): resets, timeouts, a body cut short. TLS failures are fatal: a
+ * rejected client certificate or an untrusted server will not fix itself. Unknown errors are treated
+ * as transient; the retry budget bounds them.
+ */
+export function errorFromNetwork(err: unknown, path: string): CitiError {
+  const code = errorCode(err);
+  if (code && (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT') || code === 'EPROTO')) {
+    return new ClientCredentialsError(`TLS connection failed (${code}) on ${path}: check the client certificate, key and CA`, {
+      path,
+      code,
+      cause: err,
+    });
+  }
+  const why = code && TRANSIENT_CODES.has(code) ? code : `${code ?? 'network error'}: ${snippetOf(messageOf(err))}`;
+  return new RetryLaterError(`request failed (${why}) on ${path}`, { path, code, cause: err });
+}
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name] ?? headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+interface ErrorBody {
+  code?: string;
+  detail?: string;
+}
+
+/**
+ * Citi's `{type, code, details}` or OAuth's `{error, error_description}`. The description is cut
+ * short and stripped of anything that looks like a credential, because some servers echo the
+ * offending token back.
+ */
+function parseErrorBody(text: string): ErrorBody {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const parsed = errorBodySchema.safeParse(json);
+  if (!parsed.success) return {};
+  const o = parsed.data;
+  const code = o.error ?? o.code ?? undefined;
+  const rawDetail = o.error_description ?? o.details ?? undefined;
+  const out: ErrorBody = {};
+  if (code) out.code = code.slice(0, 64);
+  if (rawDetail) out.detail = redactCredentials(rawDetail).slice(0, 120);
+  return out;
+}
+
+/** Long opaque runs (tokens, codes) become `[redacted]`; ordinary words and account numbers stay. */
+export function redactCredentials(s: string): string {
+  return s.replace(/[A-Za-z0-9._~+/=-]{24,}/g, '[redacted]');
+}

@@ -1,0 +1,111 @@
+import { Pool } from 'undici';
+import { errorFromNetwork } from './error-mapping.ts';
+
+/**
+ * The wire: one keep-alive undici Pool for Citi's origin, with explicit timeouts and (in production)
+ * a client certificate for two-way TLS. It returns status, headers and the whole body as text, and
+ * turns every failure below HTTP into a typed error (error-mapping.ts). It knows nothing of retries,
+ * tokens or JSON.
+ */
+
+export interface TlsOptions {
+  /** PEM client certificate (chain) for two-way TLS. */
+  cert?: string | Buffer | undefined;
+  /** PEM private key of the client certificate. */
+  key?: string | Buffer | undefined;
+  /** PEM CA bundle that signs Citi's server certificate, when not a public CA. */
+  ca?: string | Buffer | undefined;
+}
+
+export interface Timeouts {
+  /** TCP + TLS handshake. @defaultValue 10000 */
+  connectMs: number;
+  /** From sending the request to receiving the response headers. @defaultValue 30000 */
+  headersMs: number;
+  /** Longest silence while the body streams in. @defaultValue 30000 */
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  /** Path relative to the base URL, with query (e.g. `/v1/accounts?nextStartIndex=50`). */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface HttpTransportOptions {
+  baseUrl: string;
+  tls?: TlsOptions | undefined;
+  timeouts?: Partial<Timeouts> | undefined;
+  /** Sockets kept to Citi at most. @defaultValue 32 */
+  connections?: number | undefined;
+}
+
+/** What the executor needs from the wire (tests pass a fake). */
+export interface Transport {
+  send(req: HttpRequest): Promise<HttpResponse>;
+}
+
+export class HttpTransport implements Transport {
+  private readonly pool: Pool;
+  /** The base URL's path (e.g. `/gcb/api`), prefixed to every request path. */
+  private readonly basePath: string;
+  private closed = false;
+
+  constructor(opts: HttpTransportOptions) {
+    const base = new URL(opts.baseUrl);
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    const t = { ...DEFAULT_TIMEOUTS, ...definedOnly(opts.timeouts ?? {}) };
+    const tls = opts.tls ?? {};
+    this.pool = new Pool(base.origin, {
+      connections: opts.connections ?? 32,
+      headersTimeout: t.headersMs,
+      bodyTimeout: t.bodyMs,
+      connect: {
+        timeout: t.connectMs,
+        ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+        ...(tls.key !== undefined ? { key: tls.key } : {}),
+        ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+      },
+    });
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    try {
+      const res = await this.pool.request({
+        method: req.method,
+        path: this.basePath + req.path,
+        headers: req.headers,
+        body: req.body ?? null,
+        signal: req.signal ?? null,
+      });
+      // The whole body is read here so a connection dropped mid-body surfaces as this call's error.
+      const body = await res.body.text();
+      return { status: res.statusCode, headers: res.headers, body };
+    } catch (err) {
+      // A caller's abort is not a Citi failure: rethrow it untouched so it is never retried.
+      if (req.signal?.aborted) throw req.signal.reason ?? err;
+      throw errorFromNetwork(err, req.path);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.close();
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,123 @@
+import type { z } from 'zod';
+import { InvalidFieldError, MalformedResponseError, snippetOf } from './errors.ts';
+
+/**
+ * Turns a response body into typed data or a MalformedResponseError that names the request path, the
+ * field path (`creditCardAccountTransactions[3].transactionAmount`) and a short snippet of what was
+ * there, so a bad page can be found from the log line alone.
+ */
+export interface ParseOptions {
+  /**
+   * The body may hold credentials (a token response): no part of it goes into the error, not even
+   * through the `cause` (JSON.parse quotes the text it choked on).
+   */
+  sensitive?: boolean;
+}
+
+/**
+ * Deepest nesting accepted in a body. Citi's responses are about 5 levels deep; the recursive code
+ * after parsing (validation, NUL stripping, jsonb) would overflow the stack on a hostile body nested
+ * 100 000 levels deep and fail with a bare RangeError naming neither the page nor the problem.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+export function parseJsonBody(bodyText: string, path: string, opts: ParseOptions = {}): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(bodyText);
+  } catch (err) {
+    // Usually a body cut short (a dropped connection after the headers), sometimes an HTML error page.
+    const reason = bodyText.length === 0 ? 'empty body' : 'not JSON';
+    if (opts.sensitive) return throwMalformed(path, '', reason, withheld(bodyText), undefined);
+    return throwMalformed(path, '', reason, snippetOf(bodyText), err);
+  }
+  if (depthExceeds(json, MAX_JSON_DEPTH)) {
+    return throwMalformed(path, '', `nested deeper than ${MAX_JSON_DEPTH} levels`, opts.sensitive ? withheld(bodyText) : snippetOf(bodyText), undefined);
+  }
+  return json;
+}
+
+/** Iterative (a recursive walk is what a deep body would break). */
+function depthExceeds(root: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** Validates a parsed body; the returned value keeps unknown fields (loose schemas). */
+export function validate<S extends z.ZodType>(
+  schema: S,
+  json: unknown,
+  path: string,
+  opts: ParseOptions & { prefix?: string } = {},
+): z.output<S> {
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const issuePath = issue ? (issue.path as PropertyKey[]) : [];
+  const fieldPath = joinFieldPath(opts.prefix ?? '', formatFieldPath(issuePath));
+  const reason = issue ? issue.message : 'invalid';
+  const value = valueAt(json, issuePath);
+  if (opts.sensitive) return throwMalformed(path, fieldPath, reason, withheld(value), undefined);
+  return throwMalformed(path, fieldPath, reason, snippetOf(value), result.error);
+}
+
+function withheld(value: unknown): string {
+  if (typeof value === 'string') return `<${value.length} characters withheld>`;
+  return value === null ? 'null' : `<${Array.isArray(value) ? 'array' : typeof value} withheld>`;
+}
+
+/**
+ * Validates one value for the pure parsers (normalize.ts), which do not know the URL: a failure is an
+ * InvalidFieldError with the field path and snippet, which the client re-raises as malformed.
+ */
+export function checkShape<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const issuePath = issue ? (issue.path as PropertyKey[]) : [];
+  throw new InvalidFieldError(formatFieldPath(issuePath), issue ? issue.message : 'invalid', snippetOf(valueAt(value, issuePath)));
+}
+
+/** `['rows', 3, 'amount']` → `rows[3].amount`. */
+export function formatFieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+function joinFieldPath(prefix: string, rest: string): string {
+  if (prefix === '') return rest;
+  if (rest === '') return prefix;
+  return rest.startsWith('[') ? `${prefix}${rest}` : `${prefix}.${rest}`;
+}
+
+/** The value a zod issue points at; a single object accepted as an array has no index to follow. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    if (typeof key === 'number' && !Array.isArray(node)) continue;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** Re-raises a parser's InvalidFieldError as a MalformedResponseError for this request path. */
+export function malformedFrom(err: InvalidFieldError, path: string): MalformedResponseError {
+  return new MalformedResponseError({ path, fieldPath: err.fieldPath, reason: err.reason, snippet: err.snippet, cause: err });
+}
+
+function throwMalformed(path: string, fieldPath: string, reason: string, snippet: string, cause: unknown): never {
+  throw new MalformedResponseError({ path, fieldPath, reason, snippet, cause });
+}

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { isCalendarDate } from './windows.ts';
+
+/**
+ * The shape of every Citi response the client reads (contract §1–§6), as lenient as the contract
+ * allows and no more: unknown fields are kept (loose objects), optional fields may be missing or
+ * null, a single object is accepted where an array belongs (§6), ids may be numbers. Amounts are
+ * only checked to be numbers here; money.ts decides whether they can be kept exact.
+ */
+
+const nullish = <T extends z.ZodType>(t: T) => t.nullish();
+
+/** Text; Citi sometimes sends numbers for codes (`checkNumber: 1007`). Unsafe integers are refused. */
+export const idLike = z.union([
+  z.string(),
+  z
+    .number()
+    .refine((n) => Number.isSafeInteger(n), 'a numeric id beyond 2^53 cannot be kept exact')
+    .transform((n) => String(n)),
+]);
+
+export const text = z.string();
+
+export const calendarDate = z.string().refine(isCalendarDate, 'not a calendar date (YYYY-MM-DD)');
+
+/** An optional date where `""` also means absent. */
+export const optionalDate = z.preprocess((v) => (v === '' ? null : v), calendarDate.nullish());
+
+export const currencyCode = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'not a 3-letter currency code')
+  .transform((s) => s.toUpperCase());
+
+export const optionalCurrency = z.preprocess((v) => (v === '' ? null : v), currencyCode.nullish());
+
+export const amount = z.number();
+
+/** `nextStartIndex`: opaque text, sent back unchanged. Absent, null or "" = last page. */
+export const cursor = z
+  .union([z.string(), z.number().transform((n) => String(n))])
+  .nullish()
+  .transform((s) => (s === undefined || s === null || s === '' ? null : s));
+
+/** §6: Citi's own v2 example puts one object where an array belongs. */
+export function arrayOrOne<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? [v] : v), z.array(item));
+}
+
+const looseRecord = z.looseObject({});
+
+// §1 token response.
+export const tokenResponseSchema = z.looseObject({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  token_type: nullish(z.string()),
+  expires_in: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().positive()),
+  refresh_token_expires_in: nullish(
+    z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().positive()),
+  ),
+  scope: nullish(z.string()),
+});
+
+export const revokeResponseSchema = z.looseObject({ status: nullish(z.string()) });
+
+// §2 error body (resource calls) and OAuth error body (token calls).
+export const errorBodySchema = z.looseObject({
+  type: nullish(z.string()),
+  code: nullish(z.string()),
+  details: nullish(z.string()),
+  location: nullish(z.string()),
+  moreInfo: nullish(z.string()),
+  error: nullish(z.string()),
+  error_description: nullish(z.string()),
+});
+
+// §3 accounts.
+export const accountSummarySchema = z.looseObject({
+  accountId: z.string().min(1),
+  currencyCode,
+  accountStatus: z.string(),
+  productName: nullish(text),
+  productCode: nullish(idLike),
+  accountNickname: nullish(text),
+  displayAccountNumber: nullish(idLike),
+  accountClassification: nullish(text),
+  currentBalance: nullish(amount),
+  availableBalance: nullish(amount),
+  creditLimit: nullish(amount),
+});
+
+export const accountsPageSchema = z.looseObject({
+  accountGroupSummary: arrayOrOne(
+    z.looseObject({
+      accountGroup: nullish(z.string()),
+      // Each entry holds one `<type>AccountSummary` key; normalize.ts reads it.
+      accounts: z.preprocess((v) => (v === null || v === undefined ? [] : v), arrayOrOne(looseRecord)),
+    }),
+  ),
+  nextStartIndex: cursor,
+});
+
+// §4 transactions.
+export const transactionSchema = z.looseObject({
+  transactionId: nullish(idLike),
+  accountId: nullish(idLike),
+  transactionDate: calendarDate,
+  transactionPostingDate: optionalDate,
+  transactionDescription: nullish(text),
+  transactionDescriptionExtension: nullish(text),
+  transactionAmount: amount,
+  debitCreditMemo: nullish(text),
+  currencyCode: optionalCurrency,
+  transactionStatus: nullish(text),
+  transactionType: nullish(text),
+  checkNumber: nullish(idLike),
+  merchantName: nullish(text),
+  merchantCategory: nullish(idLike),
+  merchantCategoryCode: nullish(idLike),
+  foreignTransactionAmount: nullish(amount),
+  foreignCurrencyCode: optionalCurrency,
+  foreignExchangeRate: nullish(amount),
+  transactionAuthorizationCode: nullish(idLike),
+});
+
+/** The rows stay unparsed records here; normalize.ts validates each so errors name the row index. */
+export function transactionsPageSchema(arrayKey: string) {
+  const rows = arrayOrOne(looseRecord);
+  return z
+    .looseObject({ [arrayKey]: rows, nextStartIndex: cursor })
+    .transform((p) => ({ rows: p[arrayKey] as z.output<typeof rows>, nextStartIndex: p.nextStartIndex as string | null }));
+}
+
+// §5 statements.
+export const statementRefSchema = z.looseObject({
+  statementId: idLike.pipe(z.string().min(1)),
+  statementDate: optionalDate,
+});
+
+export const statementListSchema = z.looseObject({
+  // Rows stay records here; normalize.ts validates each so errors name the row index.
+  statementList: z.preprocess((v) => (v === null || v === undefined ? [] : v), arrayOrOne(looseRecord)),
+  nextStartIndex: cursor,
+});
+
+export const statementSummarySchema = z.looseObject({
+  beginningBalanceAmount: nullish(amount),
+  outstandingBalance: nullish(amount),
+  totalDebitAmount: nullish(amount),
+  totalCreditAmount: nullish(amount),
+  creditLimit: nullish(amount),
+  minimumDueAmount: nullish(amount),
+  paymentDueDate: optionalDate,
+  pastDueAmount: nullish(amount),
+});
+
+export const statementBodySchema = z.looseObject({
+  statementDate: optionalDate,
+  statementSummary: nullish(statementSummarySchema),
+  transactions: z.preprocess((v) => (v === null || v === undefined ? [] : v), arrayOrOne(looseRecord)),
+  nextStartIndex: cursor,
+});
+
+export const statementResponseSchema = z.looseObject({ creditCardStatement: statementBodySchema });

@@ -1,0 +1,122 @@
+/**
+ * Transaction windows (contract §4): an inclusive date range of one account, at most 12 months for
+ * checking, savings and loans and at most 90 days for credit cards; a longer one answers 400.
+ *
+ * Dates are `YYYY-MM-DD` calendar days and all arithmetic is UTC, so no time zone can shift a day.
+ */
+
+export type WindowLimit = { unit: 'months'; count: 12 } | { unit: 'days'; count: 90 };
+
+export interface DateWindow {
+  from: string;
+  to: string;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MS_PER_DAY = 86_400_000;
+
+/** True for a strict `YYYY-MM-DD` naming a real day (2026-02-30 is not). */
+export function isCalendarDate(s: string): boolean {
+  return toDay(s) !== undefined;
+}
+
+function toDay(s: string): number | undefined {
+  const m = ISO_DATE.exec(s);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  // Date.UTC maps years 0..99 to 1900..1999; the round trip check rejects those too.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+  return ms / MS_PER_DAY;
+}
+
+function dayOf(s: string): number {
+  const day = toDay(s);
+  if (day === undefined) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(s)}`);
+  return day;
+}
+
+function isoOf(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, n: number): string {
+  return isoOf(dayOf(date) + n);
+}
+
+/** Whole days from `a` to `b` (b − a). */
+export function daysBetween(a: string, b: string): number {
+  return dayOf(b) - dayOf(a);
+}
+
+/** The same day of month `n` months later, clamped to the month's end (Jan 31 + 1 month = Feb 28/29). */
+export function addMonths(date: string, n: number): string {
+  const d = new Date(dayOf(date) * MS_PER_DAY);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + n;
+  const lastOfMonth = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return isoOf(Date.UTC(y, m, Math.min(d.getUTCDate(), lastOfMonth)) / MS_PER_DAY);
+}
+
+export function monthsBefore(date: string, n: number): string {
+  return addMonths(date, -n);
+}
+
+/**
+ * Unknown account types get the strictest limit (90 days): a window too short costs one more request,
+ * one too long costs the whole account (400).
+ */
+export function maxWindowFor(accountType: string): WindowLimit {
+  return accountType === 'checking' || accountType === 'savings' || accountType === 'loan'
+    ? { unit: 'months', count: 12 }
+    : { unit: 'days', count: 90 };
+}
+
+/**
+ * The last day a window starting on `from` may include. 12 months inclusive is `from` + 12 months − 1
+ * day; with month-end clamping (2024-02-29 → 2025-02-27) this errs on the short side, never the long.
+ */
+export function lastDayOfWindow(from: string, accountType: string): string {
+  const limit = maxWindowFor(accountType);
+  return limit.unit === 'months' ? addDays(addMonths(from, limit.count), -1) : addDays(from, limit.count - 1);
+}
+
+/** True when [from, to] is a non-empty window the API accepts for this account type. */
+export function isWindowAllowed(from: string, to: string, accountType: string): boolean {
+  return from <= to && to <= lastDayOfWindow(from, accountType);
+}
+
+/**
+ * Cuts [from, to] into chronological, contiguous, non-overlapping windows that cover it exactly, each
+ * within the API's limit and, with `windowDays`, at most that many days (small windows can be fetched
+ * concurrently). An empty range (from after to) gives no windows.
+ */
+export function splitWindows(
+  from: string,
+  to: string,
+  accountType: string,
+  opts: { windowDays?: number | undefined } = {},
+): DateWindow[] {
+  const end = dayOf(to);
+  if (dayOf(from) > end) return [];
+  const { windowDays } = opts;
+  if (windowDays !== undefined && (!Number.isInteger(windowDays) || windowDays < 1)) {
+    throw new RangeError(`windowDays must be a positive integer, got ${windowDays}`);
+  }
+  const out: DateWindow[] = [];
+  let cur = from;
+  for (;;) {
+    let last = lastDayOfWindow(cur, accountType);
+    if (windowDays !== undefined) {
+      const capped = addDays(cur, windowDays - 1);
+      if (capped < last) last = capped;
+    }
+    if (last >= to) {
+      out.push({ from: cur, to });
+      return out;
+    }
+    out.push({ from: cur, to: last });
+    cur = addDays(last, 1);
+  }
+}
