@@ -21,11 +21,11 @@ export async function printDemoReport(db: Queryable, connectionId: string, out: 
   out.write(
     table(
       ['account', 'type', 'product', 'status', 'balance', 'currency', 'transactions'],
-      accounts.map((a) => [a.account_id, a.account_type, a.product_name ?? '', a.status, a.current_balance ?? '', a.currency_code, String(a.n)]),
+      accounts.map((a) => [a.account_id.length > 24 ? `${a.account_id.slice(0, 21)}...` : a.account_id, a.account_type, a.product_name ?? '', a.status, a.current_balance ?? '', a.currency_code, String(a.n)]),
     ),
   );
   out.write(`
-Try these in psql (or any SQL client) against the same database:
+Try these with \`npx citi-sync sql "<query>"\` (it reads the same database; with DATABASE_URL set, psql works too):
 
   -- spending by month and currency (amounts are never summed across currencies)
   SELECT date_trunc('month', transaction_date)::date AS month, currency_code, sum(amount) AS net

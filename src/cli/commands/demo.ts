@@ -9,6 +9,8 @@ import { cipherFromConfig } from '../encryptionKey.ts';
 import { clientFrom, loggerFor, openApp } from '../app.ts';
 import { runSync, reportAndExit } from './sync.ts';
 import { printDemoReport } from '../demoReport.ts';
+import { formatSummary } from '../progress.ts';
+import type { ConnectionResult } from '../../sync/index.ts';
 
 export const DEMO_CONNECTION_ID = 'demo';
 
@@ -19,7 +21,8 @@ export function registerDemo(program: Command, config: () => Config): void {
     .option('--seed <n>', 'seed of the sandbox data', (v) => Number.parseInt(v, 10), 42)
     .action(async (o: { seed: number }) => {
       const base = config();
-      const logger = loggerFor(base);
+      // The demo narrates on stdout; info-level logs would only repeat it.
+      const logger = loggerFor({ ...base, LOG_LEVEL: base.LOG_LEVEL === 'info' ? 'warn' : base.LOG_LEVEL });
       // The sandbox's own rate limit and ours agree, so the demo shows a quota-respecting sync.
       const perSecond = 25;
       const sandbox = await startSandbox({ seed: o.seed, autoConsent: true, rateLimit: { perSecond, burst: perSecond } });
@@ -63,8 +66,9 @@ export function registerDemo(program: Command, config: () => Config): void {
         );
         out.write(`Connected "${DEMO_CONNECTION_ID}" through the OAuth code flow (tokens stored encrypted). Syncing...\n`);
         const results = await runSync(app, client, { connectionId: DEMO_CONNECTION_ID, full: false, waitMs: 0, trigger: 'demo' });
+        out.write('\n' + formatSummary(results.filter((r): r is ConnectionResult => 'accounts' in r)));
         await printDemoReport(app.db, DEMO_CONNECTION_ID, out);
-        reportAndExit(results);
+        reportAndExit(results, { summary: false });
       } finally {
         await client.close();
         await app.close();

@@ -59,9 +59,9 @@ export async function runSync(
   return results;
 }
 
-export function reportAndExit(results: Array<ConnectionResult | { connectionId: string; error: string }>): void {
+export function reportAndExit(results: Array<ConnectionResult | { connectionId: string; error: string }>, opts: { summary?: boolean } = {}): void {
   const done = results.filter((r): r is ConnectionResult => 'accounts' in r);
-  if (done.length) process.stdout.write(formatSummary(done));
+  if (done.length && opts.summary !== false) process.stdout.write(formatSummary(done));
   const failures: string[] = [];
   for (const r of results) {
     if (!('accounts' in r)) failures.push(`${r.connectionId}: ${r.error}`);

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline/promises';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Config } from '../../config/index.ts';
+import { ConsentError, runCodeFlow } from '../../auth/codeFlow.ts';
+import { addConnection } from '../../db/connections.ts';
+import { cipherFromConfig } from '../encryptionKey.ts';
+import { clientFrom, loggerFor, openApp } from '../app.ts';
+import { CommandFailed, UsageError } from '../exit.ts';
+import { connectionIdArg } from '../validate.ts';
+import { reportAndExit, runSync } from './sync.ts';
+
+interface ConnectOptions {
+  id: string;
+  open: boolean;
+  port?: number;
+  sync?: boolean;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * `citi-sync connect`: the OAuth authorization-code flow for one customer, from a terminal. The
+ * person consents in a browser; Citi redirects to our loopback listener; the code is exchanged (with
+ * PKCE) and the tokens are stored encrypted. Nothing is stored unless the exchange succeeded.
+ */
+export function registerConnect(program: Command, config: () => Config): void {
+  program
+    .command('connect')
+    .description('connect a Citi customer through the OAuth consent page and store the tokens (encrypted)')
+    .requiredOption('--id <id>', 'your id for this connection (letters, digits, - _ .); an existing one is re-linked', connectionIdArg)
+    .option('--no-open', 'only print the consent URL, do not try to open a browser')
+    .option('--port <n>', 'loopback port to receive the redirect on (default: the port of CITI_REDIRECT_URI)', portArg)
+    .option('--sync', 'sync the new connection right away, without asking')
+    .action(async (o: ConnectOptions) => {
+      const cfg = config();
+      const logger = loggerFor(cfg);
+      const redirectUri = loopbackRedirect(cfg.CITI_REDIRECT_URI, o.port);
+      // Everything that can fail on configuration fails before the person is sent to consent.
+      const cipher = cipherFromConfig(cfg, logger);
+      const client = clientFrom(cfg, logger);
+      const app = await openApp(cfg, logger);
+      const out = process.stdout;
+      try {
+        let tokens;
+        try {
+          tokens = await runCodeFlow({
+            oauth: client.oauth,
+            redirectUri,
+            open: (url) => {
+              out.write(`Open this URL in a browser and approve access:\n\n  ${url}\n\nWaiting for Citi to redirect to ${redirectUri} ...\n`);
+              if (o.open && out.isTTY) openInBrowser(url);
+            },
+          });
+        } catch (err) {
+          if (err instanceof ConsentError) throw new CommandFailed(`${err.message} (nothing was stored)`);
+          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+            throw new UsageError(`port ${new URL(redirectUri).port} is in use: pick another with --port (and register that redirect URI with Citi)`);
+          }
+          throw err;
+        }
+        await addConnection(
+          app.db,
+          cipher,
+          {
+            id: o.id,
+            refreshToken: tokens.refreshToken,
+            accessToken: tokens.accessToken,
+            accessTokenExpiresAt: tokens.expiresAt,
+            refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
+            scopes: tokens.scope,
+          },
+          { replace: true },
+        );
+        out.write(`Connected "${o.id}" (tokens stored encrypted).\n`);
+        const syncNow = o.sync ?? (process.stdin.isTTY && out.isTTY ? await confirm('Sync it now? [y/N] ') : false);
+        if (!syncNow) {
+          out.write(`Sync it with: citi-sync sync --connection ${o.id}\n`);
+          return;
+        }
+        const results = await runSync(app, client, { connectionId: o.id, full: false, waitMs: 0, trigger: 'cli' });
+        reportAndExit(results);
+      } finally {
+        await client.close();
+        await app.close();
+      }
+    });
+}
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new InvalidArgumentError('must be a port number, 1-65535');
+  return n;
+}
+
+/** The redirect URI to listen on: the configured one, with --port applied. Only loopback can be received here. */
+function loopbackRedirect(configured: string, port: number | undefined): string {
+  const url = new URL(configured);
+  if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new UsageError(`CITI_REDIRECT_URI must be a loopback http URL (e.g. http://127.0.0.1:8765/callback) for connect to receive the redirect; got ${url.origin}`);
+  }
+  if (port !== undefined) url.port = String(port);
+  return url.toString();
+}
+
+/**
+ * Best effort: the URL is already printed, so a missing opener (a server, a container) is not an
+ * error. stdio is ignored so a text-mode browser that xdg-open might pick cannot take the terminal.
+ */
+function openInBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true, windowsHide: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // spawn itself can throw (e.g. EPERM); the printed URL is enough.
+  }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import type { Config } from '../../config/index.ts';
+import { openQueues, type Queues } from '../../queue/queues.ts';
+import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
+import { gatherStatus, type StatusReport } from '../../queue/status.ts';
+import { loggerFor, openApp } from '../app.ts';
+import { table } from '../progress.ts';
+
+export function registerStatus(program: Command, config: () => Config): void {
+  program
+    .command('status')
+    .description('connections, their last and next sync, and failed jobs (Redis optional)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const cfg = config();
+      const app = await openApp(cfg, loggerFor(cfg));
+      let queues: Queues | undefined;
+      let redisError: string | undefined;
+      let disconnect = () => {};
+      try {
+        try {
+          const redis = await tryConnectRedis(cfg.REDIS_URL, 1500);
+          queues = openQueues(redis, cfg.CITI_SYNC_QUEUE_PREFIX);
+          disconnect = () => redis.disconnect();
+        } catch (err) {
+          redisError = err instanceof RedisUnavailableError ? err.detail : (err as Error).message;
+        }
+        const report = await gatherStatus(app.db, queues, redisError);
+        process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
+      } finally {
+        await queues?.close();
+        disconnect();
+        await app.close();
+      }
+    });
+}
+
+export function formatStatus(r: StatusReport): string {
+  const out: string[] = [];
+  if (r.connections.length === 0) out.push('no connections yet: add one with `citi-sync connect` or `citi-sync connection add`\n');
+  else {
+    out.push(
+      table(
+        ['connection', 'state', 'accounts', 'rows', 'last run', 'outcome', 'new', 'updated', 'next run'],
+        r.connections.map((c) => [
+          c.id,
+          c.state,
+          String(c.accounts),
+          String(c.liveRows),
+          c.lastRun ? shortTime(c.lastRun.finishedAt ?? c.lastRun.startedAt) : 'never',
+          c.lastRun ? c.lastRun.status : '-',
+          c.lastRun ? String(c.lastRun.inserted) : '-',
+          c.lastRun ? String(c.lastRun.updated) : '-',
+          c.schedule === undefined ? '?' : c.schedule === null ? 'not scheduled' : `${c.schedule.next ? shortTime(c.schedule.next) : '-'} (${c.schedule.every ?? c.schedule.cron})`,
+        ]),
+      ),
+    );
+    for (const c of r.connections) {
+      if (c.state !== 'active' && c.stateReason) out.push(`${c.id}: ${c.stateReason}\n`);
+      else if (c.lastRun?.error) out.push(`${c.id}: last run: ${c.lastRun.error}\n`);
+    }
+  }
+  if (!r.redis.reachable) {
+    out.push(`\nRedis: ${r.redis.error}; schedules and failed jobs are not shown.\n`);
+    return out.join('');
+  }
+  const q = r.redis.queues;
+  out.push(
+    '\n' +
+      table(
+        ['queue', 'waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed'],
+        Object.entries(q).map(([name, c]) => [name, ...['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed'].map((s) => String(c[s] ?? 0))]),
+      ),
+  );
+  if (r.failedJobs.length > 0) {
+    out.push(
+      '\nfailed jobs (newest first):\n' +
+        table(
+          ['when', 'queue', 'connection', 'account', 'tries', 'reason'],
+          r.failedJobs.slice(0, 20).map((f) => [
+            f.failedAt ? shortTime(f.failedAt) : '-',
+            f.queue,
+            f.connectionId ?? '-',
+            f.accountId ? (f.accountId.length > 20 ? `${f.accountId.slice(0, 17)}...` : f.accountId) : '-',
+            String(f.attempts),
+            f.reason.length > 100 ? `${f.reason.slice(0, 97)}...` : f.reason,
+          ]),
+        ),
+    );
+    if (r.failedJobs.length > 20) out.push(`(${r.failedJobs.length - 20} more: citi-sync status --json)\n`);
+  }
+  return out.join('');
+}
+
+function shortTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}

@@ -1,0 +1,136 @@
+import { Option, type Command } from 'commander';
+import type { Config } from '../../config/index.ts';
+import type { CitiClient, RequestEvent, RequestGate } from '../../citi/index.ts';
+import { openDatabase } from '../../db/database.ts';
+import { checkMigrated } from '../../db/migrate.ts';
+import type { Logger } from '../../log/logger.ts';
+import { CountingGate } from '../../queue/countingGate.ts';
+import { WorkerMetrics } from '../../queue/metrics.ts';
+import { RedisGate } from '../../queue/redisGate.ts';
+import { connectRedis, tryConnectRedis } from '../../queue/redis.ts';
+import { startOpsServer, type OpsServer } from '../../queue/server.ts';
+import { startWorkers, type WorkerSet } from '../../queue/workers.ts';
+import type { SyncDeps } from '../../sync/index.ts';
+import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
+import { cipherFromConfig } from '../encryptionKey.ts';
+import { UsageError } from '../exit.ts';
+import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
+
+interface WorkerFlags {
+  concurrency?: number;
+  metricsPort?: number;
+  dashboard?: boolean;
+  grace: number;
+  lockDuration: number;
+  stalledInterval: number;
+}
+
+export function registerWorker(program: Command, config: () => Config): void {
+  program
+    .command('worker')
+    .description('run queue workers: scheduled syncs, one job per account, consent refreshes (needs Redis and DATABASE_URL)')
+    .option('--concurrency <n>', 'jobs at once per queue in this process (default: CITI_SYNC_WORKER_CONCURRENCY)', positiveIntArg)
+    .option('--metrics-port <port>', 'serve /metrics (Prometheus) and /healthz on this port', nonNegativeIntArg)
+    .option('--dashboard', 'also serve the bull-board dashboard at /admin/queues (needs --metrics-port)')
+    .option('--grace <seconds>', 'on SIGTERM, wait this long for running jobs to reach a page boundary', nonNegativeIntArg, 30)
+    .addOption(new Option('--lock-duration <ms>', 'job lock lifetime; a killed worker\'s jobs move on after about this plus --stalled-interval').argParser(positiveIntArg).default(30_000))
+    .addOption(new Option('--stalled-interval <ms>', 'how often to look for jobs of dead workers').argParser(positiveIntArg).default(15_000))
+    .action(async (o: WorkerFlags) => {
+      const cfg = config();
+      if (!cfg.DATABASE_URL) {
+        throw new UsageError('worker mode needs a server Postgres: set DATABASE_URL (the embedded database serves one local process only)');
+      }
+      if (o.dashboard && o.metricsPort === undefined) throw new UsageError('--dashboard needs --metrics-port <port>');
+      await runWorker(cfg, loggerFor(cfg), o);
+    });
+}
+
+async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<void> {
+  const concurrency = o.concurrency ?? cfg.CITI_SYNC_WORKER_CONCURRENCY;
+  const cipher = cipherFromConfig(cfg, logger);
+  // Fail at start-up with one line when Redis is down, instead of waiting for it forever.
+  (await tryConnectRedis(cfg.REDIS_URL)).disconnect();
+  // Each running account job holds a session for its advisory lock and needs another for its pages.
+  const db = await openDatabase({ url: cfg.DATABASE_URL, poolSize: concurrency * 2 + 4, applicationName: 'citi-sync-worker', logger });
+  const redis = connectRedis(cfg.REDIS_URL);
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  let client: CitiClient | undefined;
+  let server: OpsServer | undefined;
+  const closeRest = async () => {
+    await server?.close();
+    await client?.close();
+    await redis.quit().catch(() => redis.disconnect());
+    await db.close();
+  };
+  let set: WorkerSet;
+  const metrics = new WorkerMetrics({ db, defaultMetrics: true });
+  try {
+    await checkMigrated(db);
+    const prefix = cfg.CITI_SYNC_QUEUE_PREFIX;
+    const shared = new RedisGate(redis, {
+      prefix,
+      ratePerSecond: cfg.CITI_MAX_REQUESTS_PER_SECOND,
+      burst: cfg.CITI_REQUEST_BURST ?? Math.max(1, Math.ceil(cfg.CITI_MAX_REQUESTS_PER_SECOND)),
+    });
+    const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
+    client = clientWithHooks(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
+    const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg) };
+    set = await startWorkers({
+      connection: redis,
+      prefix,
+      deps,
+      concurrency,
+      metrics,
+      lockDurationMs: o.lockDuration,
+      stalledIntervalMs: o.stalledInterval,
+    });
+    const queues = [set.queues.connection, set.queues.account, set.queues.refresh];
+    metrics.watchQueues(queues);
+    if (o.metricsPort !== undefined) {
+      server = await startOpsServer({
+        port: o.metricsPort,
+        metrics,
+        logger,
+        checks: { redis: () => redis.ping(), postgres: () => db.query('SELECT 1') },
+        dashboard: o.dashboard ? { queues } : undefined,
+      });
+    }
+  } catch (err) {
+    await closeRest();
+    throw err;
+  }
+
+  const signal = await nextSignal();
+  logger.info({ signal, graceSeconds: o.grace }, 'shutting down: finishing current pages');
+  // A second signal means "now": the jobs' locks lapse and other workers take them over.
+  const again = () => {
+    logger.warn('second signal: exiting without waiting');
+    process.exit(130);
+  };
+  process.once('SIGTERM', again);
+  process.once('SIGINT', again);
+  const clean = await set.close(o.grace * 1000);
+  await closeRest();
+  logger.info({ clean }, 'worker stopped');
+}
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(s);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/**
+ * clientFrom with the client's per-request hook for metrics. clientFrom (src/cli/app.ts) does not
+ * take hooks yet; the extra argument is passed so the hook works as soon as it does.
+ */
+function clientWithHooks(cfg: Config, logger: Logger, gate: RequestGate, hooks: { onRequest: (e: RequestEvent) => void }): CitiClient {
+  const from = clientFrom as (cfg: Config, logger: Logger, gate?: RequestGate, hooks?: { onRequest?: (e: RequestEvent) => void }) => CitiClient;
+  return from(cfg, logger, gate, hooks);
+}

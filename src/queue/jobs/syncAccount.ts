@@ -1,0 +1,68 @@
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { syncAccount, tokensFor, withSyncLock, SyncInProgressError, type AccountResult, type StoredAccount, type SyncTrigger } from '../../sync/index.ts';
+import { AccountSyncFailedError } from '../accountSyncFailedError.ts';
+import { ConnectionGoneError } from '../connectionGoneError.ts';
+import { accountLockKey } from '../names.ts';
+import { connectionState } from '../sql/connections.ts';
+import type { JobContext } from './context.ts';
+
+export interface AccountJobData {
+  connectionId: string;
+  account: StoredAccount;
+  parentRunId: string;
+  trigger: SyncTrigger;
+}
+
+/**
+ * Errors of the Citi client that no retry can fix (see src/citi/errors.ts); `syncAccount` reports
+ * failures as text, so they are recognised by their class name at the start of it.
+ */
+const FINAL_ACCOUNT_ERRORS = /^(AccountUnavailableError|ClientCredentialsError|UnexpectedResponseError)\b/;
+
+/**
+ * The `sync-account` processor: the engine's syncAccount under a per-account advisory lock (the
+ * final guard against two workers on one account). A failed account throws a retryable error, so
+ * BullMQ retries it with backoff and the engine resumes from its checkpoint.
+ */
+export function accountProcessor(ctx: JobContext) {
+  return async (job: Job<AccountJobData>, token?: string, signal?: AbortSignal): Promise<AccountResult> => {
+    const { deps } = ctx;
+    const { connectionId, account, parentRunId, trigger } = job.data;
+    const state = await connectionState(deps.db, connectionId);
+    if (state?.status !== 'active') throw new ConnectionGoneError(connectionId, state);
+
+    const stop = signal ? AbortSignal.any([ctx.shutdown, signal]) : ctx.shutdown;
+    const tokens = tokensFor(deps, connectionId);
+    let result: AccountResult;
+    try {
+      result = await withSyncLock(
+        deps.db,
+        accountLockKey(connectionId, account.accountId),
+        () => syncAccount(deps, { connectionId, account, tokens, parentRunId }, { trigger, jobId: job.id, signal: stop }),
+        { waitMs: 0, connectionId },
+      );
+    } catch (err) {
+      // Someone else (a duplicate job, or `citi-sync sync` in a shell) is on this account: try later.
+      if (err instanceof SyncInProgressError) throw new AccountSyncFailedError(connectionId, account.accountId, 'being synced elsewhere', { cause: err });
+      throw err;
+    } finally {
+      ctx.metrics?.tokenRefreshes.inc(tokens.refreshes);
+    }
+    ctx.metrics?.recordAccount(result);
+
+    if (ctx.shutdown.aborted && token) {
+      // Stopped between pages by a shutdown: hand the job back without spending an attempt. Its
+      // checkpoint is committed, so whoever takes it next resumes at the next page.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    if (result.status === 'failed') {
+      const reason = result.error ?? 'failed';
+      const now = await connectionState(deps.db, connectionId);
+      if (now?.status !== 'active') throw new ConnectionGoneError(connectionId, now, reason);
+      if (FINAL_ACCOUNT_ERRORS.test(reason)) throw new UnrecoverableError(`account ${account.accountId} of ${connectionId}: ${reason}`);
+      throw new AccountSyncFailedError(connectionId, account.accountId, reason + (result.errorPage ? ` (at ${result.errorPage})` : ''));
+    }
+    return result;
+  };
+}

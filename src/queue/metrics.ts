@@ -1,0 +1,93 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Queue } from 'bullmq';
+import type { Queryable } from '../db/database.ts';
+import type { AccountResult } from '../sync/index.ts';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized', 'paused'] as const;
+
+/**
+ * The worker's Prometheus metrics, on a registry of its own (tests run several workers in one
+ * process). Gauges that describe shared state (job counts, time since last success) are computed
+ * when scraped, from Redis and Postgres, so every worker reports the same fleet-wide values.
+ */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  readonly syncDuration: Histogram<'kind' | 'outcome'>;
+  readonly rows: Counter<'outcome'>;
+  readonly apiRequests: Counter<'status'>;
+  readonly rateLimited: Counter;
+  readonly tokenRefreshes: Counter;
+  readonly jobsFinished: Counter<'queue' | 'outcome'>;
+
+  private queues: Queue[] = [];
+
+  constructor(sources: { queues?: Queue[]; db?: Queryable; defaultMetrics?: boolean } = {}) {
+    this.queues = sources.queues ?? [];
+    const registers = [this.registry];
+    if (sources.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'citi_sync_process_' });
+    this.syncDuration = new Histogram({
+      name: 'citi_sync_sync_duration_seconds',
+      help: 'Time to sync one account (kind=account) or one whole connection, children included (kind=connection).',
+      labelNames: ['kind', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800],
+      registers,
+    });
+    this.rows = new Counter({ name: 'citi_sync_rows_total', help: 'Transaction rows written, by outcome.', labelNames: ['outcome'], registers });
+    this.apiRequests = new Counter({ name: 'citi_sync_api_requests_total', help: 'Citi API requests, by HTTP status (0 = no response).', labelNames: ['status'], registers });
+    this.rateLimited = new Counter({ name: 'citi_sync_429_total', help: 'Citi 429 answers (counted where the gate is paused); each paused every worker for its Retry-After.', registers });
+    this.tokenRefreshes = new Counter({ name: 'citi_sync_token_refreshes_total', help: 'Access-token refreshes performed by this worker.', registers });
+    this.jobsFinished = new Counter({ name: 'citi_sync_jobs_finished_total', help: 'Jobs this worker finished, by queue and outcome.', labelNames: ['queue', 'outcome'], registers });
+
+    const watched = () => this.queues;
+    new Gauge({
+      name: 'citi_sync_jobs',
+      help: 'Jobs in each queue, by state (fleet-wide, read from Redis).',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        await Promise.all(
+          watched().map(async (q) => {
+            const counts = await q.getJobCounts(...JOB_STATES);
+            for (const state of JOB_STATES) this.set({ queue: q.name, state }, counts[state] ?? 0);
+          }),
+        );
+      },
+    });
+    const db = sources.db;
+    if (db) {
+      new Gauge({
+        name: 'citi_sync_seconds_since_last_success',
+        help: 'Seconds since each active connection last synced successfully (absent: never).',
+        labelNames: ['connection_id'],
+        registers,
+        async collect() {
+          this.reset();
+          const { rows } = await db.query<{ connection_id: string; seconds: string }>(
+            `SELECT c.id AS connection_id, extract(epoch FROM now() - max(r.finished_at))::text AS seconds
+               FROM citi_sync.connections c JOIN citi_sync.sync_runs r ON r.connection_id = c.id
+              WHERE c.status = 'active' AND r.account_id IS NULL AND r.status = 'succeeded'
+              GROUP BY c.id`,
+          );
+          for (const r of rows) this.set({ connection_id: r.connection_id }, Number(r.seconds));
+        },
+      });
+    }
+  }
+
+  /** The queues whose job counts `citi_sync_jobs` reports. */
+  watchQueues(queues: Queue[]): void {
+    this.queues = queues;
+  }
+
+  recordAccount(result: AccountResult): void {
+    this.syncDuration.observe({ kind: 'account', outcome: result.status }, result.ms / 1000);
+    for (const outcome of ['inserted', 'updated', 'unchanged', 'removed', 'restored'] as const) {
+      if (result[outcome] > 0) this.rows.inc({ outcome }, result[outcome]);
+    }
+  }
+
+  recordRequest(status: number | null | undefined): void {
+    this.apiRequests.inc({ status: String(status ?? 0) });
+  }
+}
