@@ -25,7 +25,7 @@ COMMENT ON COLUMN analytics.accounts.account_id IS 'Citi''s opaque account id; u
 --> statement-breakpoint
 COMMENT ON COLUMN analytics.accounts.account_group IS 'CHECKING, SAVINGS, CREDIT_CARD or LOANS.';
 --> statement-breakpoint
-COMMENT ON COLUMN analytics.accounts.account_type IS 'The kind of summary Citi sent, e.g. checkingAccountSummary.';
+COMMENT ON COLUMN analytics.accounts.account_type IS 'checking, savings, creditCard or loan (from the kind of summary Citi sent, e.g. checkingAccountSummary).';
 --> statement-breakpoint
 COMMENT ON COLUMN analytics.accounts.product_name IS 'Citi''s product name, e.g. Citi Double Cash.';
 --> statement-breakpoint

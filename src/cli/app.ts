@@ -1,4 +1,4 @@
-import { CitiClient, TokenBucketGate, type RequestGate } from '../citi/index.ts';
+import { CitiClient, TokenBucketGate, type RequestEvent, type RequestGate } from '../citi/index.ts';
 import { assertSecureBaseUrl, requireKeys, type Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { checkMigrated } from '../db/migrate.ts';
@@ -21,7 +21,9 @@ export function loggerFor(cfg: Config): Logger {
 }
 
 export async function openApp(cfg: Config, logger: Logger, opts: { requireMigrated?: boolean } = {}): Promise<App> {
-  const db = await openDatabase({ url: cfg.DATABASE_URL, dataDir: join(cfg.CITI_SYNC_DATA_DIR, 'db'), applicationName: 'citi-sync' });
+  // Each account being synced holds a session for its lock besides the ones doing its pages.
+  const poolSize = Math.max(10, cfg.CITI_ACCOUNT_CONCURRENCY * 2 + 4);
+  const db = await openDatabase({ url: cfg.DATABASE_URL, dataDir: join(cfg.CITI_SYNC_DATA_DIR, 'db'), applicationName: 'citi-sync', poolSize, logger });
   if (opts.requireMigrated !== false) {
     try {
       await checkMigrated(db);
@@ -43,7 +45,7 @@ export function settingsFrom(cfg: Config): SyncSettings {
   };
 }
 
-export function clientFrom(cfg: Config, logger: Logger, gate?: RequestGate): CitiClient {
+export function clientFrom(cfg: Config, logger: Logger, gate?: RequestGate, hooks: { onRequest?: (e: RequestEvent) => void } = {}): CitiClient {
   requireKeys(cfg, ['CITI_CLIENT_ID', 'CITI_CLIENT_SECRET']);
   assertSecureBaseUrl(cfg);
   return new CitiClient({
@@ -55,6 +57,7 @@ export function clientFrom(cfg: Config, logger: Logger, gate?: RequestGate): Cit
     tls: cfg.tls ? { cert: cfg.tls.cert, key: cfg.tls.key, ca: cfg.tls.ca } : undefined,
     timeouts: { connectMs: Math.min(10_000, cfg.CITI_HTTP_TIMEOUT_MS), headersMs: cfg.CITI_HTTP_TIMEOUT_MS, bodyMs: cfg.CITI_HTTP_TIMEOUT_MS },
     maxRetries: cfg.CITI_MAX_RETRIES,
+    onRequest: hooks.onRequest,
   });
 }
 

@@ -39,11 +39,12 @@ export class PostgresDatabase implements Database {
   }
 
   async withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
-    return this.withClient(async (client) => {
+    return this.withClient(async (client, lost) => {
       const result = await fn(queryableFor(client));
       // The connection goes back to the pool: a transaction or a lock left behind would outlive fn
-      // and block others for hours. ROLLBACK outside a transaction is only a notice.
-      await client.query('ROLLBACK; SELECT pg_advisory_unlock_all()');
+      // and block others for hours. ROLLBACK outside a transaction is only a notice. A session the
+      // server already ended holds nothing any more (and withClient destroys it).
+      if (!lost()) await client.query('ROLLBACK; SELECT pg_advisory_unlock_all()');
       return result;
     });
   }
@@ -51,17 +52,30 @@ export class PostgresDatabase implements Database {
   /**
    * Runs fn on one pooled client (drizzle's migrator needs the raw client). When fn throws, the
    * client is destroyed rather than returned: it may hold locks or an open transaction.
+   *
+   * A checked-out client has no 'error' listener of the pool's, and node-postgres emits 'error' when
+   * the server ends the session while no query is running on it (pg_terminate_backend, a restart, a
+   * dropped socket): unheard, that event crashed the process (found by the chaos run). It is heard
+   * here; the next query on the client fails, and the client is destroyed instead of returned.
    */
-  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async withClient<T>(fn: (client: pg.PoolClient, lost: () => boolean) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
       throw wrapQueryError(err, '(connect)');
     }
+    let lostWith: Error | undefined;
+    const onError = (err: Error) => {
+      lostWith ??= err;
+    };
+    client.on('error', onError);
     try {
-      const result = await fn(client);
-      client.release();
+      const result = await fn(client, () => lostWith !== undefined);
+      // A healthy client goes back to the pool (which listens again); a lost one keeps our listener
+      // while it is destroyed, so a late 'error' from its socket is heard too.
+      if (lostWith === undefined) client.off('error', onError);
+      client.release(lostWith);
       return result;
     } catch (err) {
       client.release(true);

@@ -263,6 +263,15 @@ export const mccCategories = citiSync.table('mcc_categories', {
   category: text('category'),
 });
 
+/**
+ * Analysts' own category per merchant, matched against merchant_name (or, for a transaction without
+ * one, its description); wins over every other rule (see analytics.transactions_categorized).
+ */
+export const merchantCategoryOverrides = citiSync.table('merchant_category_overrides', {
+  merchantName: text('merchant_name').primaryKey(),
+  category: text('category').notNull(),
+});
+
 export type Connection = typeof connections.$inferSelect;
 export type Account = typeof accounts.$inferSelect;
 export type BalanceHistory = typeof balanceHistory.$inferSelect;
@@ -273,3 +282,4 @@ export type SyncWindow = typeof syncWindows.$inferSelect;
 export type SyncRun = typeof syncRuns.$inferSelect;
 export type CategoryOverride = typeof categoryOverrides.$inferSelect;
 export type MccCategory = typeof mccCategories.$inferSelect;
+export type MerchantCategoryOverride = typeof merchantCategoryOverrides.$inferSelect;

@@ -49,9 +49,7 @@ export function accountJobId(parentJobId: string, accountId: string): string {
   return `${parentJobId}.${shortHash(accountId)}`;
 }
 
-export function accountLockKey(connectionId: string, accountId: string): string {
-  return `citi-sync:account:${connectionId}:${accountId}`;
-}
+export { accountLockKey } from '../sync/locks.ts';
 
 /**
  * A key for our own data next to the queues. When the prefix carries no hash tag we add one, so the

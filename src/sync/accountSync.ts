@@ -73,6 +73,7 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
     result.status = 'failed';
     result.error = describeError(err);
     result.errorPage = (err as Partial<CitiError>).path ?? currentPage;
+    result.errorAction = (err as { action?: AccountResult['errorAction'] }).action ?? 'retry';
     log.warn({ err: { message: result.error, page: result.errorPage } }, 'account sync failed');
   }
   result.requests = tokens.requests;

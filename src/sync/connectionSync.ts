@@ -3,14 +3,15 @@ import { ConnectionTokens } from '../auth/tokens.ts';
 import { ConnectionUnusableError } from '../auth/errors.ts';
 import type { AccessTokenProvider } from '../citi/index.ts';
 import { syncAccount } from './accountSync.ts';
-import { withSyncLock } from './locks.ts';
+import { accountLockKey, connectionLockKey, SyncInProgressError, withLocks, type Locks } from './locks.ts';
 import { storedAccounts, upsertAccounts, type StoredAccount } from './sql/accounts.ts';
 import { finishConnectionRun, startRun } from './sql/runs.ts';
 import type { AccountResult, ConnectionResult, SyncDeps, SyncOptions } from './types.ts';
 import { CountingTokens } from './countingTokens.ts';
 
-export function connectionLockKey(connectionId: string): string {
-  return `citi-sync:connection:${connectionId}`;
+
+function skipped(accountId: string, reason: string): AccountResult {
+  return { accountId, status: 'skipped', requests: 0, pages: 0, ms: 0, inserted: 0, updated: 0, unchanged: 0, removed: 0, restored: 0, error: reason };
 }
 
 export function tokensFor(deps: SyncDeps, connectionId: string): ConnectionTokens {
@@ -42,13 +43,22 @@ export async function syncConnection(
   connectionId: string,
   opts: SyncOptions & { waitMs?: number; accountIds?: string[] },
 ): Promise<ConnectionResult> {
-  return withSyncLock(deps.db, connectionLockKey(connectionId), () => syncConnectionLocked(deps, connectionId, opts), {
-    waitMs: opts.waitMs,
-    connectionId,
+  return withLocks(deps.db, async (locks) => {
+    const release = await locks.acquire(connectionLockKey(connectionId), { waitMs: opts.waitMs, connectionId });
+    try {
+      return await syncConnectionLocked(deps, connectionId, opts, locks);
+    } finally {
+      await release();
+    }
   });
 }
 
-async function syncConnectionLocked(deps: SyncDeps, connectionId: string, opts: SyncOptions & { accountIds?: string[] }): Promise<ConnectionResult> {
+async function syncConnectionLocked(
+  deps: SyncDeps,
+  connectionId: string,
+  opts: SyncOptions & { waitMs?: number; accountIds?: string[] },
+  locks: Locks,
+): Promise<ConnectionResult> {
   const started = Date.now();
   const log = deps.logger.child({ connectionId });
   const runId = await startRun(deps.db, { connectionId, trigger: opts.trigger, jobId: opts.jobId });
@@ -70,7 +80,23 @@ async function syncConnectionLocked(deps: SyncDeps, connectionId: string, opts: 
 
   const limit = pLimit(deps.settings.accountConcurrency);
   const results: AccountResult[] = await Promise.all(
-    accounts.map((account) => limit(() => syncAccount(deps, { connectionId, account, tokens, parentRunId: runId }, opts))),
+    accounts.map((account) =>
+      limit(async () => {
+        let release: () => Promise<void>;
+        try {
+          release = await locks.acquire(accountLockKey(connectionId, account.accountId), { waitMs: opts.waitMs, connectionId });
+        } catch (err) {
+          if (!(err instanceof SyncInProgressError)) throw err;
+          // A worker holds this account right now; it will land the same data.
+          return skipped(account.accountId, 'being synced by another process (a worker)');
+        }
+        try {
+          return await syncAccount(deps, { connectionId, account, tokens, parentRunId: runId }, opts);
+        } finally {
+          await release();
+        }
+      }),
+    ),
   );
   const failed = results.filter((r) => r.status === 'failed');
   const status = failed.length === 0 ? 'succeeded' : failed.length === results.length ? 'failed' : 'partial';

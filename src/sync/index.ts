@@ -1,5 +1,5 @@
-export { syncConnection, refreshAccounts, tokensFor, connectionLockKey } from './connectionSync.ts';
+export { syncConnection, refreshAccounts, tokensFor } from './connectionSync.ts';
 export { syncAccount, type AccountSyncInput } from './accountSync.ts';
-export { SyncInProgressError, withSyncLock } from './locks.ts';
+export { SyncInProgressError, withSyncLock, withLocks, connectionLockKey, accountLockKey, type Locks } from './locks.ts';
 export { storedAccounts, type StoredAccount } from './sql/accounts.ts';
 export * from './types.ts';

@@ -1,6 +1,6 @@
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 
-/** Another process holds the sync of this connection; the caller waits or reports it. */
+/** Another process holds the sync of this connection (or account); the caller waits or reports it. */
 export class SyncInProgressError extends Error {
   override readonly name = 'SyncInProgressError';
   constructor(readonly connectionId: string) {
@@ -8,45 +8,74 @@ export class SyncInProgressError extends Error {
   }
 }
 
+export function connectionLockKey(connectionId: string): string {
+  return `citi-sync:connection:${connectionId}`;
+}
+
+/** Held while one account syncs, by `citi-sync sync` and by workers alike, so they never overlap. */
+export function accountLockKey(connectionId: string, accountId: string): string {
+  return `citi-sync:account:${connectionId}:${accountId}`;
+}
+
+export interface LockOptions {
+  /** How long to wait for a held lock before giving up with SyncInProgressError. */
+  waitMs?: number | undefined;
+  connectionId: string;
+}
+
+/** Takes "only one sync of this key at a time" locks; each acquire returns its release. */
+export interface Locks {
+  acquire(key: string, opts: LockOptions): Promise<() => Promise<void>>;
+}
+
 const inProcess = new Set<string>();
 
 /**
- * Holds "only one sync of this key at a time" for the duration of `fn`: a session-level Postgres
- * advisory lock on a server (held by a dedicated session, so it dies with a crashed process), and an
- * in-process guard for the embedded database, which one process owns anyway (its lock file).
+ * Runs `fn` with a lock taker. On a server the locks are session-level advisory locks, all taken on
+ * ONE dedicated session: they die with a crashed process, and however many accounts a sync holds,
+ * it costs one pooled connection (a session per lock would starve the pool that does the work).
+ * The embedded database belongs to one process anyway (its lock file): an in-process set suffices.
  */
-export async function withSyncLock<T>(
-  db: Database,
-  key: string,
-  fn: () => Promise<T>,
-  opts: { waitMs?: number; connectionId: string },
-): Promise<T> {
-  const deadline = Date.now() + (opts.waitMs ?? 0);
-  if (db.kind === 'pglite') {
-    while (inProcess.has(key)) {
-      if (Date.now() >= deadline) throw new SyncInProgressError(opts.connectionId);
-      await sleep(100);
-    }
-    inProcess.add(key);
+export async function withLocks<T>(db: Database, fn: (locks: Locks) => Promise<T>): Promise<T> {
+  if (db.kind === 'pglite') return fn({ acquire: acquireInProcess });
+  return db.withSession((session) => fn({ acquire: (key, opts) => acquireAdvisory(session, key, opts) }));
+}
+
+/** One lock around `fn`. */
+export async function withSyncLock<T>(db: Database, key: string, fn: () => Promise<T>, opts: LockOptions): Promise<T> {
+  return withLocks(db, async (locks) => {
+    const release = await locks.acquire(key, opts);
     try {
       return await fn();
     } finally {
-      inProcess.delete(key);
-    }
-  }
-  return db.withSession(async (session) => {
-    for (;;) {
-      const { rows } = await session.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [key]);
-      if (rows[0]?.ok) break;
-      if (Date.now() >= deadline) throw new SyncInProgressError(opts.connectionId);
-      await sleep(250);
-    }
-    try {
-      return await fn();
-    } finally {
-      await session.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]).catch(() => undefined);
+      await release();
     }
   });
+}
+
+async function acquireInProcess(key: string, opts: LockOptions): Promise<() => Promise<void>> {
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  while (inProcess.has(key)) {
+    if (Date.now() >= deadline) throw new SyncInProgressError(opts.connectionId);
+    await sleep(100);
+  }
+  inProcess.add(key);
+  return async () => {
+    inProcess.delete(key);
+  };
+}
+
+async function acquireAdvisory(session: Queryable, key: string, opts: LockOptions): Promise<() => Promise<void>> {
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  for (;;) {
+    const { rows } = await session.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [key]);
+    if (rows[0]?.ok) break;
+    if (Date.now() >= deadline) throw new SyncInProgressError(opts.connectionId);
+    await sleep(250);
+  }
+  return async () => {
+    await session.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]).catch(() => undefined);
+  };
 }
 
 function sleep(ms: number): Promise<void> {

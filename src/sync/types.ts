@@ -65,6 +65,8 @@ export interface AccountResult extends RowCounts {
   ms: number;
   error?: string;
   errorPage?: string;
+  /** What the failure asks of the caller (the Citi error's action); 'retry' when unknown. */
+  errorAction?: 'retry' | 'refresh' | 'skip-account' | 'reauth' | 'fatal';
 }
 
 export interface ConnectionResult {

@@ -6,6 +6,8 @@ import { loggerFor, openApp } from '../app.ts';
 import { table } from '../progress.ts';
 import { UsageError } from '../exit.ts';
 import { connectionIdArg } from '../validate.ts';
+import { InvalidArgumentError } from 'commander';
+import { IntervalError, parseInterval } from '../../queue/interval.ts';
 
 export function registerConnection(program: Command, config: () => Config, hooks: { onAdded?: (id: string, schedule: string, cfg: Config) => Promise<void> } = {}): void {
   const conn = program.command('connection').description('manage connections (one per consenting Citi customer)');
@@ -16,7 +18,7 @@ export function registerConnection(program: Command, config: () => Config, hooks
     .requiredOption('--id <id>', 'your id for this connection (letters, digits, - _ .)', connectionIdArg)
     .requiredOption('--refresh-token <token>', 'the refresh token from the OAuth code flow')
     .option('--replace', 'replace the tokens of an existing connection')
-    .option('--schedule <interval>', 'also schedule it: 30s, 15m, 6h or a five-field cron expression')
+    .option('--schedule <interval>', 'also schedule it: 30s, 15m, 6h or a five-field cron expression', scheduleArg)
     .action(async (o: { id: string; refreshToken: string; replace?: boolean; schedule?: string }) => {
       const cfg = config();
       const logger = loggerFor(cfg);
@@ -75,4 +77,15 @@ export function registerConnection(program: Command, config: () => Config, hooks
         await app.close();
       }
     });
+}
+
+/** Validated before anything is stored, so a typo in the interval adds nothing. */
+function scheduleArg(text: string): string {
+  try {
+    parseInterval(text);
+    return text;
+  } catch (err) {
+    if (err instanceof IntervalError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }

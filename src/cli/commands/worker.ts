@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Config } from '../../config/index.ts';
-import type { CitiClient, RequestEvent, RequestGate } from '../../citi/index.ts';
+import type { CitiClient } from '../../citi/index.ts';
 import { openDatabase } from '../../db/database.ts';
 import { checkMigrated } from '../../db/migrate.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -73,7 +73,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
       burst: cfg.CITI_REQUEST_BURST ?? Math.max(1, Math.ceil(cfg.CITI_MAX_REQUESTS_PER_SECOND)),
     });
     const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
-    client = clientWithHooks(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
+    client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
     const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg) };
     set = await startWorkers({
       connection: redis,
@@ -130,7 +130,3 @@ function nextSignal(): Promise<NodeJS.Signals> {
  * clientFrom with the client's per-request hook for metrics. clientFrom (src/cli/app.ts) does not
  * take hooks yet; the extra argument is passed so the hook works as soon as it does.
  */
-function clientWithHooks(cfg: Config, logger: Logger, gate: RequestGate, hooks: { onRequest: (e: RequestEvent) => void }): CitiClient {
-  const from = clientFrom as (cfg: Config, logger: Logger, gate?: RequestGate, hooks?: { onRequest?: (e: RequestEvent) => void }) => CitiClient;
-  return from(cfg, logger, gate, hooks);
-}

@@ -17,8 +17,6 @@ export interface AccountJobData {
  * Errors of the Citi client that no retry can fix (see src/citi/errors.ts); `syncAccount` reports
  * failures as text, so they are recognised by their class name at the start of it.
  */
-const FINAL_ACCOUNT_ERRORS = /^(AccountUnavailableError|ClientCredentialsError|UnexpectedResponseError)\b/;
-
 /**
  * The `sync-account` processor: the engine's syncAccount under a per-account advisory lock (the
  * final guard against two workers on one account). A failed account throws a retryable error, so
@@ -60,7 +58,7 @@ export function accountProcessor(ctx: JobContext) {
       const reason = result.error ?? 'failed';
       const now = await connectionState(deps.db, connectionId);
       if (now?.status !== 'active') throw new ConnectionGoneError(connectionId, now, reason);
-      if (FINAL_ACCOUNT_ERRORS.test(reason)) throw new UnrecoverableError(`account ${account.accountId} of ${connectionId}: ${reason}`);
+      if (result.errorAction === 'skip-account' || result.errorAction === 'fatal') throw new UnrecoverableError(`account ${account.accountId} of ${connectionId}: ${reason}`);
       throw new AccountSyncFailedError(connectionId, account.accountId, reason + (result.errorPage ? ` (at ${result.errorPage})` : ''));
     }
     return result;

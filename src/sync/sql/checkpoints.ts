@@ -100,6 +100,11 @@ export async function closeWindow(q: Queryable, connectionId: string, accountId:
  * transaction that closed the last window, so the watermark never passes a window that failed.
  */
 export async function advanceWatermarkIfComplete(q: Queryable, connectionId: string, accountId: string): Promise<boolean> {
+  // Windows of one account close concurrently (windowConcurrency). Under READ COMMITTED, two
+  // transactions closing the last two windows would each still see the other's window and neither
+  // would move the watermark (found by the crash chaos run). The row lock orders them: whoever takes
+  // it second runs the UPDATE below in a fresh snapshot that sees the first one's committed DELETE.
+  await q.query(`SELECT 1 FROM citi_sync.sync_state WHERE connection_id = $1 AND account_id = $2 FOR UPDATE`, [connectionId, accountId]);
   const { rowCount } = await q.query(
     `UPDATE citi_sync.sync_state SET watermark = last_window_to, last_completed_at = now(), updated_at = now()
       WHERE connection_id = $1 AND account_id = $2

@@ -1,0 +1,125 @@
+/**
+ * The API floor: the same requests the engine makes for a backfill (account list, every window's
+ * pages, card statements), sent over the same kind of keep-alive undici Pool, each body JSON.parsed
+ * and nothing else. No validation, no normalization, no database: what fetching alone costs.
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import pLimit from 'p-limit';
+import { splitWindows } from '../../src/citi/index.ts';
+import { syncRange } from '../../src/sync/plan.ts';
+
+export interface ApiFloorInput {
+  baseUrl: string;
+  clientId: string;
+  accessToken: string;
+  today: string;
+  historyMonths: number;
+  windowDays?: number | undefined;
+  /** Window walks in flight at once; 1 = strictly one request after another. */
+  concurrency: number;
+}
+
+export interface ApiFloorResult {
+  ms: number;
+  requests: number;
+  transactionPages: number;
+  transactionRows: number;
+  statementRequests: number;
+}
+
+const TYPE_OF: Record<string, string> = {
+  checkingAccountSummary: 'checking',
+  savingsAccountSummary: 'savings',
+  creditCardAccountSummary: 'creditCard',
+  loanAccountSummary: 'loan',
+};
+
+interface Listed {
+  accountId: string;
+  type: string;
+}
+
+export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
+  const base = new URL(input.baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  // The engine's HttpTransport: one Pool per origin, 32 keep-alive sockets.
+  const pool = new Pool(base.origin, { connections: 32 });
+  const result: ApiFloorResult = { ms: 0, requests: 0, transactionPages: 0, transactionRows: 0, statementRequests: 0 };
+  const get = async (path: string): Promise<Record<string, unknown>> => {
+    const res = await pool.request({
+      method: 'GET',
+      path: basePath + path,
+      headers: { authorization: `Bearer ${input.accessToken}`, client_id: input.clientId, uuid: randomUUID(), accept: 'application/json' },
+    });
+    const text = await res.body.text();
+    result.requests += 1;
+    if (res.statusCode !== 200) throw new Error(`API floor: ${res.statusCode} for ${path}: ${text.slice(0, 200)}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  const withCursor = (path: string, cursor: string | null) => (cursor ? `${path}${path.includes('?') ? '&' : '?'}nextStartIndex=${encodeURIComponent(cursor)}` : path);
+  const next = (body: Record<string, unknown>): string | null => (typeof body.nextStartIndex === 'string' && body.nextStartIndex !== '' ? body.nextStartIndex : null);
+
+  const t0 = performance.now();
+  try {
+    const accounts: Listed[] = [];
+    let cursor: string | null = null;
+    do {
+      const body = await get(withCursor('/v1/accounts', cursor));
+      for (const g of body.accountGroupSummary as Array<{ accounts: Array<Record<string, { accountId: string }>> }>) {
+        for (const entry of g.accounts) {
+          const [key, summary] = Object.entries(entry)[0]!;
+          accounts.push({ accountId: summary.accountId, type: TYPE_OF[key] ?? 'unknown' });
+        }
+      }
+      cursor = next(body);
+    } while (cursor !== null);
+
+    const range = syncRange({ today: input.today, watermark: null, full: true, historyMonths: input.historyMonths, lookbackDays: 0 });
+    const walks: Array<() => Promise<void>> = [];
+    for (const a of accounts) {
+      const key = `${a.type}AccountTransactions`;
+      const windows = splitWindows(range.from, range.to, a.type, { windowDays: input.windowDays }).reverse();
+      for (const w of windows) {
+        walks.push(async () => {
+          const path = `/v1/accounts/${encodeURIComponent(a.accountId)}/transactions?transactionFromDate=${w.from}&transactionToDate=${w.to}&transactionStatus=ALL`;
+          let c: string | null = null;
+          do {
+            const body = await get(withCursor(path, c));
+            const rows = body[key];
+            result.transactionPages += 1;
+            result.transactionRows += Array.isArray(rows) ? rows.length : rows ? 1 : 0;
+            c = next(body);
+          } while (c !== null);
+        });
+      }
+      if (a.type === 'creditCard') {
+        walks.push(async () => {
+          const list = `/v1/accounts/${encodeURIComponent(a.accountId)}/statements`;
+          let c: string | null = null;
+          const ids: string[] = [];
+          do {
+            const body = await get(withCursor(list, c));
+            result.statementRequests += 1;
+            for (const s of body.statementList as Array<{ statementId: string }>) ids.push(s.statementId);
+            c = next(body);
+          } while (c !== null);
+          for (const id of ids) {
+            let sc: string | null = null;
+            do {
+              const body = await get(withCursor(`${list}/${encodeURIComponent(id)}`, sc));
+              result.statementRequests += 1;
+              sc = next(body.creditCardStatement as Record<string, unknown>);
+            } while (sc !== null);
+          }
+        });
+      }
+    }
+    const limit = pLimit(input.concurrency);
+    await Promise.all(walks.map((w) => limit(w)));
+  } finally {
+    result.ms = performance.now() - t0;
+    await pool.close();
+  }
+  return result;
+}

@@ -1,0 +1,91 @@
+/**
+ * `npm run bench [-- --quick] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet]`
+ *
+ * Runs every scenario of issue #5 and writes BENCHMARKS.md and the raw figures (bench/last-run.json).
+ * `--quick` runs the same scenarios on small worlds in well under a minute and writes to the temp
+ * directory unless told otherwise, so it never replaces the reference figures
+ * (test/bench/quick.test.ts runs it to keep the harness working).
+ * Needs the Postgres of BENCH_DATABASE_URL (a superuser URL: it creates and drops databases) and
+ * the Redis of REDIS_URL, defaulting to the local services.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FULL, QUICK, type BenchContext } from './lib/context.ts';
+import { withAdmin } from './lib/db.ts';
+import { analysis } from './lib/analysis.ts';
+import { renderReport, targets, type AllResults } from './lib/report.ts';
+import { runBackfillScenarios } from './scenarios/backfill.ts';
+import { runFleetScenario } from './scenarios/fleet.ts';
+import { runLatencyScenario } from './scenarios/latency.ts';
+import { runQuotaScenario } from './scenarios/quota.ts';
+import { runSmallScenarios } from './scenarios/small.ts';
+
+const SCENARIOS = ['backfill', 'small', 'quota', 'latency', 'fleet'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    json: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+
+const only = new Set<Scenario>(values.only ? (values.only.split(',') as Scenario[]) : SCENARIOS);
+for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (one of ${SCENARIOS.join(', ')})`);
+const out = resolve(values.out ?? (values.quick ? join(tmpdir(), 'citi-sync-bench-quick.md') : 'BENCHMARKS.md'));
+const jsonOut = resolve(values.json ?? (values.out || values.quick ? out.replace(/\.md$/, '') + '.json' : 'bench/last-run.json'));
+const started = performance.now();
+const scratch = mkdtempSync(join(tmpdir(), 'citi-bench-'));
+const ctx: BenchContext = {
+  quick: values.quick,
+  sizes: values.quick ? QUICK : FULL,
+  adminUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  scratch,
+  today: '2026-11-25',
+  log: (msg) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`),
+};
+
+const pgSettings = await withAdmin(ctx.adminUrl, async (c) => {
+  const { rows } = await c.query<{ name: string; setting: string }>(
+    `SELECT name, current_setting(name) AS setting FROM pg_settings
+      WHERE name IN ('server_version', 'shared_buffers', 'fsync', 'synchronous_commit', 'max_wal_size')`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+});
+const results: AllResults = {
+  quick: ctx.quick,
+  command: `npm run bench${ctx.quick ? ' -- --quick' : ''}`,
+  date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  durationMs: 0,
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: totalmem() / 1024 ** 3,
+    node: process.version,
+    postgres: `PostgreSQL ${(pgSettings.server_version ?? '?').split(' ')[0]} (shared_buffers ${pgSettings.shared_buffers}, fsync ${pgSettings.fsync}, synchronous_commit ${pgSettings.synchronous_commit}, max_wal_size ${pgSettings.max_wal_size})`,
+    os: `${type()} ${release()}`,
+    loadStart: loadavg()[0]!,
+    loadEnd: 0,
+  },
+};
+
+try {
+  if (only.has('backfill')) results.backfill = await runBackfillScenarios(ctx);
+  if (only.has('small')) results.small = await runSmallScenarios(ctx);
+  if (only.has('quota')) results.quota = await runQuotaScenario(ctx);
+  if (only.has('latency')) results.latency = await runLatencyScenario(ctx);
+  if (only.has('fleet')) results.fleet = await runFleetScenario(ctx);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+results.machine.loadEnd = loadavg()[0]!;
+results.durationMs = performance.now() - started;
+writeFileSync(out, renderReport(results, analysis(results)));
+writeFileSync(jsonOut, `${JSON.stringify(results, null, 2)}\n`);
+for (const t of targets(results)) ctx.log(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.actual} (goal ${t.goal})`);
+ctx.log(`wrote ${out} and ${jsonOut} in ${(results.durationMs / 1000).toFixed(0)} s`);

@@ -1,0 +1,283 @@
+/**
+ * The analyst views (migration 0002) on real Postgres, over the simulator's data synced the way the
+ * demo does it: exact columns, categories and their precedence, gap-free daily balances, cash flow
+ * that adds up per currency, and the simulator's monthly subscriptions found as recurring.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARD_SUBSCRIPTIONS, TEMPLATES } from '../../src/sandbox/catalog.ts';
+import { syncConnection } from '../../src/sync/index.ts';
+import { ANALYST_VIEW_COLUMNS, syncedDatabase, type Synced } from './helpers.ts';
+
+let s: Synced;
+beforeAll(async () => {
+  s = await syncedDatabase('c1');
+});
+afterAll(() => s.close());
+
+const q = async <T extends object>(sql: string, params: unknown[] = []): Promise<T[]> => (await s.t.db.query<T>(sql, params)).rows;
+
+describe('analyst views', () => {
+  it('have exactly the documented columns, in order', async () => {
+    const rows = await q<{ table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'analytics' AND table_name = ANY($1) ORDER BY table_name, ordinal_position`,
+      [Object.keys(ANALYST_VIEW_COLUMNS)],
+    );
+    const actual: Record<string, string[]> = {};
+    for (const r of rows) (actual[r.table_name] ??= []).push(r.column_name);
+    expect(actual).toEqual(ANALYST_VIEW_COLUMNS);
+  });
+
+  it('every analytics view and every column of it has a comment', async () => {
+    const rows = await q<{ name: string }>(
+      `SELECT c.relname || coalesce('.' || a.attname, '') AS name
+         FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'analytics'
+         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE coalesce(col_description(c.oid, a.attnum), '') = '' OR coalesce(obj_description(c.oid, 'pg_class'), '') = ''`,
+    );
+    expect(rows).toEqual([]);
+    const views = await q<{ n: number }>(`SELECT count(*)::int AS n FROM pg_views WHERE schemaname = 'analytics'`);
+    expect(views).toEqual([{ n: 9 }]);
+  });
+
+  it('citi_sync_reader can read the new views', async () => {
+    await s.t.db.transaction(async (tx) => {
+      await tx.query('SET LOCAL ROLE citi_sync_reader');
+      for (const view of Object.keys(ANALYST_VIEW_COLUMNS)) await tx.query(`SELECT * FROM analytics.${view} LIMIT 1`);
+    });
+  });
+
+  describe('transactions_categorized', () => {
+    it('has every live transaction exactly once, with the same values as analytics.transactions', async () => {
+      const diff = await q(
+        `(SELECT connection_id, account_id, transaction_id, status, transaction_date, posting_date, amount, currency_code, description,
+                 merchant_name, merchant_category_code, transaction_type, foreign_amount, foreign_currency_code, first_seen_at, updated_at
+            FROM analytics.transactions_categorized
+          EXCEPT ALL SELECT * FROM analytics.transactions)
+         UNION ALL
+         (SELECT * FROM analytics.transactions
+          EXCEPT ALL SELECT connection_id, account_id, transaction_id, status, transaction_date, posting_date, amount, currency_code, description,
+                 merchant_name, merchant_category_code, transaction_type, foreign_amount, foreign_currency_code, first_seen_at, updated_at
+            FROM analytics.transactions_categorized)`,
+      );
+      expect(diff).toEqual([]);
+      const [n] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM analytics.transactions_categorized`);
+      expect(n!.n).toBeGreaterThan(1000);
+    });
+
+    it('assigns categories from the MCC, else from the transaction type', async () => {
+      const rows = await q<{ mcc: string | null; type: string; category: string }>(
+        `SELECT DISTINCT coalesce(merchant_category_code, '-') AS mcc, transaction_type AS type, category
+           FROM analytics.transactions_categorized ORDER BY 1, 2, 3`,
+      );
+      const byKey = Object.fromEntries(rows.map((r) => [`${r.mcc} ${r.type}`, r.category]));
+      expect(byKey).toMatchObject({
+        '5812 PURCHASE': 'restaurants',
+        '5814 PURCHASE': 'restaurants',
+        '5411 PURCHASE': 'groceries',
+        '5542 PURCHASE': 'fuel',
+        '4121 PURCHASE': 'transit',
+        '4900 PAYMENT': 'utilities',
+        '4814 PAYMENT': 'telecom & streaming',
+        '5912 PURCHASE': 'health',
+        '- PAYMENT': 'payments & transfers',
+        '- TRANSFER': 'payments & transfers',
+        '- DEPOSIT': 'income',
+        '- WITHDRAWAL': 'cash',
+        '- INTEREST': 'interest',
+      });
+      // Every code the simulator uses has a category: nothing falls through to 'uncategorized'.
+      expect(rows.filter((r) => r.category === 'uncategorized')).toEqual([]);
+    });
+
+    it('an MCC override beats the default, a merchant override beats both; removing them restores the default', async () => {
+      const categoryOf = async (merchant: string) =>
+        (await q<{ category: string }>(`SELECT DISTINCT category FROM analytics.transactions_categorized WHERE merchant_name = $1`, [merchant])).map((r) => r.category);
+      expect(await categoryOf('DAN SUNG SA')).toEqual(['restaurants']);
+      await s.t.db.query(`INSERT INTO citi_sync.category_overrides (merchant_category_code, category) VALUES ('5812', 'dining out')`);
+      try {
+        expect(await categoryOf('DAN SUNG SA')).toEqual(['dining out']);
+        expect(await categoryOf('SHAKE SHACK #1203')).toEqual(['restaurants']); // 5814: not overridden
+        await s.t.db.query(`INSERT INTO citi_sync.merchant_category_overrides (merchant_name, category) VALUES ('DAN SUNG SA', 'korean bbq')`);
+        expect(await categoryOf('DAN SUNG SA')).toEqual(['korean bbq']);
+        expect(await categoryOf('CAFÉ DE FLORE')).toEqual(['dining out']);
+        // Rows without a merchant name match on their description.
+        await s.t.db.query(`INSERT INTO citi_sync.merchant_category_overrides (merchant_name, category) VALUES ('RENT - OAKWOOD PROPERTIES', 'housing')`);
+        const rent = await q<{ category: string }>(`SELECT DISTINCT category FROM analytics.transactions_categorized WHERE description = 'RENT - OAKWOOD PROPERTIES'`);
+        expect(rent).toEqual([{ category: 'housing' }]);
+      } finally {
+        await s.t.db.query(`DELETE FROM citi_sync.category_overrides`);
+        await s.t.db.query(`DELETE FROM citi_sync.merchant_category_overrides`);
+      }
+      expect(await categoryOf('DAN SUNG SA')).toEqual(['restaurants']);
+    });
+  });
+
+  describe('daily_balances', () => {
+    it('has one row per account per day from its first balance to today, carrying the last observation forward', async () => {
+      // A second sync three world days later adds observations; two back-dated ones make a longer span.
+      s.h.sandbox.advance(3);
+      expect((await syncConnection(s.h.deps, 'c1', { trigger: 'cli' })).status).toBe('succeeded');
+      const accounts = await q<{ account_id: string }>(`SELECT account_id FROM analytics.accounts ORDER BY 1`);
+      const first = accounts[0]!.account_id;
+      await s.t.db.query(
+        `INSERT INTO citi_sync.balance_history (connection_id, account_id, as_of, current_balance, available_balance)
+         VALUES ('c1', $1, now() - interval '10 days', '100.5', '90'), ('c1', $1, now() - interval '6 days', '200', NULL)`,
+        [first],
+      );
+
+      const history = await q<{ account_id: string; day: string; as_of: Date; current_balance: string; available_balance: string | null }>(
+        `SELECT account_id, as_of::date::text AS day, as_of, current_balance, available_balance FROM citi_sync.balance_history ORDER BY account_id, as_of`,
+      );
+      const daily = await q<{ account_id: string; currency_code: string; day: string; current_balance: string; available_balance: string | null }>(
+        `SELECT account_id, currency_code, day, current_balance, available_balance FROM analytics.daily_balances ORDER BY account_id, day`,
+      );
+      const [today] = await q<{ d: string }>(`SELECT current_date::text AS d`);
+      const currency = Object.fromEntries(
+        (await q<{ account_id: string; currency_code: string }>(`SELECT account_id, currency_code FROM analytics.accounts`)).map((a) => [a.account_id, a.currency_code]),
+      );
+
+      // The expectation, computed independently: walk each account's days, keep the latest observation.
+      const expected: typeof daily = [];
+      for (const { account_id } of accounts) {
+        const obs = history.filter((h) => h.account_id === account_id);
+        const last = [obs.at(-1)!.day, today!.d].sort().at(-1)!;
+        for (let day = obs[0]!.day; day <= last; day = nextDay(day)) {
+          const latest = obs.filter((o) => o.day <= day).at(-1)!;
+          expected.push({ account_id, currency_code: currency[account_id]!, day, current_balance: latest.current_balance, available_balance: latest.available_balance });
+        }
+      }
+      expect(daily).toEqual(expected);
+      expect(daily.filter((d) => d.account_id === first).length).toBeGreaterThanOrEqual(11);
+      // No gaps and no duplicates: consecutive days per account.
+      const gaps = await q(
+        `SELECT account_id, day FROM (
+           SELECT account_id, day, day - lag(day) OVER (PARTITION BY connection_id, account_id ORDER BY day) AS step FROM analytics.daily_balances
+         ) x WHERE step <> 1`,
+      );
+      expect(gaps).toEqual([]);
+    });
+  });
+
+  describe('monthly_cashflow', () => {
+    it('money_in - money_out = net on every row, both never negative', async () => {
+      const bad = await q(`SELECT * FROM analytics.monthly_cashflow WHERE money_in - money_out <> net OR money_in < 0 OR money_out < 0`);
+      expect(bad).toEqual([]);
+    });
+
+    it('adds up to analytics.transactions per account, currency and month, never across currencies', async () => {
+      const cashflow = await q(
+        `SELECT connection_id, account_id, currency_code, month::text, sum(money_in) AS money_in, sum(money_out) AS money_out,
+                sum(net) AS net, sum(transactions)::int AS n
+           FROM analytics.monthly_cashflow GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      );
+      const direct = await q(
+        `SELECT connection_id, account_id, currency_code, to_char(transaction_date, 'YYYY-MM-01') AS month,
+                coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS money_in, coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS money_out,
+                sum(amount) AS net, count(*)::int AS n
+           FROM analytics.transactions GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      );
+      expect(cashflow).toEqual(direct);
+      const currencies = await q<{ currency_code: string }>(`SELECT DISTINCT currency_code FROM analytics.monthly_cashflow ORDER BY 1`);
+      expect(currencies.map((c) => c.currency_code)).toEqual(['BHD', 'JPY', 'USD']);
+      // A month's restaurants on the JPY account are in yen, exactly (0 decimals), not mixed with dollars.
+      const jpy = await q<{ money_out: string }>(`SELECT money_out FROM analytics.monthly_cashflow WHERE currency_code = 'JPY' AND category = 'restaurants'`);
+      expect(jpy.length).toBeGreaterThan(0);
+      expect(jpy.every((r) => /^\d+$/.test(r.money_out))).toBe(true);
+    });
+  });
+
+  describe('recurring', () => {
+    it("finds exactly the simulator's monthly card subscriptions, with their price and next date", async () => {
+      const subscriptionNames = new Map(CARD_SUBSCRIPTIONS.map((i) => [TEMPLATES[i]!.desc, TEMPLATES[i]!.min / 100]));
+      // Truth: subscription merchants charged on each card, from what the bank shows (posted or pending).
+      const expected: Array<{ account_id: string; merchant_name: string; typical_amount: string }> = [];
+      for (const a of s.h.sandbox.truth(s.userId).accounts) {
+        if (a.group !== 'CREDIT_CARD') continue;
+        const names = new Set(a.transactions.map((t) => t.raw.merchantName as string | undefined).filter((n): n is string => subscriptionNames.has(n ?? '')));
+        for (const n of names) expected.push({ account_id: a.accountId, merchant_name: n, typical_amount: (-subscriptionNames.get(n)!).toFixed(2) });
+      }
+      expect(expected.length).toBeGreaterThanOrEqual(2);
+      const found = await q<{ account_id: string; merchant_name: string; typical_amount: string }>(
+        `SELECT r.account_id, r.merchant_name, r.typical_amount
+           FROM analytics.recurring r JOIN analytics.accounts a USING (connection_id, account_id)
+          WHERE a.account_group = 'CREDIT_CARD' ORDER BY 1, 2`,
+      );
+      expect(found).toEqual(expected.sort((x, y) => x.account_id.localeCompare(y.account_id) || x.merchant_name.localeCompare(y.merchant_name)));
+
+      const details = await q<{ interval_days: number; occurrences: number; last_seen: string; next_expected: string; category: string }>(
+        `SELECT r.interval_days, r.occurrences, r.last_seen, r.next_expected, r.category
+           FROM analytics.recurring r JOIN analytics.accounts a USING (connection_id, account_id) WHERE a.account_group = 'CREDIT_CARD'`,
+      );
+      for (const d of details) {
+        expect(d.interval_days).toBeGreaterThanOrEqual(28);
+        expect(d.interval_days).toBeLessThanOrEqual(31);
+        expect(d.occurrences).toBeGreaterThanOrEqual(20); // 24 months of history
+        expect(d.next_expected).toBe(addMonth(d.last_seen));
+      }
+    });
+
+    it("also finds the checking account's fixed monthly bills, and never a merchant with irregular visits", async () => {
+      const rows = await q<{ merchant_name: string; currency_code: string }>(
+        `SELECT DISTINCT r.merchant_name, r.currency_code FROM analytics.recurring r
+           JOIN analytics.accounts a USING (connection_id, account_id) WHERE a.account_group = 'CHECKING' ORDER BY 1, 2`,
+      );
+      expect(rows.map((r) => `${r.merchant_name} ${r.currency_code}`)).toEqual(
+        ['ONLINE TRANSFER TO SAVINGS', 'RENT - OAKWOOD PROPERTIES', 'VERIZON WIRELESS'].flatMap((m) => ['BHD', 'JPY', 'USD'].map((c) => `${m} ${c}`)),
+      );
+      const shops = await q(`SELECT merchant_name FROM analytics.recurring WHERE category IN ('restaurants', 'groceries', 'fuel', 'shopping')`);
+      expect(shops).toEqual([]);
+    });
+
+    it('detects weekly and yearly series and needs 3 regular payments within 10% of the typical amount', async () => {
+      const db = s.t.db;
+      await db.query(`INSERT INTO citi_sync.connections (id, refresh_token_enc) VALUES ('r1', 'v1.x')`);
+      await db.query(`INSERT INTO citi_sync.accounts (connection_id, account_id, currency_code, raw) VALUES ('r1', 'a', 'EUR', '{}')`);
+      const rows: Array<[string, string, string]> = [
+        // weekly, amounts within 10%: found
+        ['CLEANER', '2026-01-05', '-40'], ['CLEANER', '2026-01-12', '-42'], ['CLEANER', '2026-01-19', '-38.5'], ['CLEANER', '2026-01-26', '-40'],
+        // yearly: found
+        ['DOMAIN RENEWAL', '2023-03-01', '-12'], ['DOMAIN RENEWAL', '2024-03-02', '-12'], ['DOMAIN RENEWAL', '2025-03-01', '-12.5'],
+        // only two payments: not enough
+        ['TWICE', '2026-01-01', '-9'], ['TWICE', '2026-02-01', '-9'],
+        // monthly dates but wildly different amounts: no series of 3 similar ones
+        ['BAKERY', '2026-01-03', '-5'], ['BAKERY', '2026-02-03', '-25'], ['BAKERY', '2026-03-03', '-60'], ['BAKERY', '2026-04-03', '-7'],
+        // similar amounts, irregular dates
+        ['KIOSK', '2026-01-01', '-3'], ['KIOSK', '2026-01-16', '-3'], ['KIOSK', '2026-03-20', '-3'], ['KIOSK', '2026-04-02', '-3'],
+        // money in is not a subscription
+        ['SALARY', '2026-01-28', '3000'], ['SALARY', '2026-02-28', '3000'], ['SALARY', '2026-03-28', '3000'],
+      ];
+      await db.query(
+        `INSERT INTO citi_sync.transactions (connection_id, account_id, transaction_id, status, transaction_date, amount, currency_code, merchant_name, raw)
+         SELECT 'r1', 'a', 't' || ordinality, 'posted', (r->>1)::date, (r->>2)::numeric, 'EUR', r->>0, '{}'
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(r, ordinality)`,
+        [JSON.stringify(rows)],
+      );
+      try {
+        const found = await q(
+          `SELECT merchant_name, category, occurrences, typical_amount, interval_days, first_seen, last_seen, next_expected
+             FROM analytics.recurring WHERE connection_id = 'r1' ORDER BY merchant_name`,
+        );
+        expect(found).toEqual([
+          { merchant_name: 'CLEANER', category: 'uncategorized', occurrences: 4, typical_amount: '-40', interval_days: 7, first_seen: '2026-01-05', last_seen: '2026-01-26', next_expected: '2026-02-02' },
+          { merchant_name: 'DOMAIN RENEWAL', category: 'uncategorized', occurrences: 3, typical_amount: '-12', interval_days: 364, first_seen: '2023-03-01', last_seen: '2025-03-01', next_expected: '2026-03-01' },
+        ]);
+      } finally {
+        await db.query(`DELETE FROM citi_sync.connections WHERE id = 'r1'`);
+      }
+    });
+  });
+});
+
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function addMonth(day: string): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m, Math.min(d, last))).toISOString().slice(0, 10);
+}

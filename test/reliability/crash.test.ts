@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../helpers/db.ts';
+import { crashChaos, terminateBackends } from './scenarios/crash.ts';
+
+// The small version of `npm run chaos`: a few kills per phase on a small world.
+describe('crash chaos (SIGKILL mid-sync, then resume)', () => {
+  it('ends exact after kills during a backfill and during incremental runs', async () => {
+    const figures = await crashChaos({
+      db: await createTestDatabase(),
+      seed: 6,
+      backfillKills: 5,
+      incrementalKills: 3,
+      killsPerRound: 3,
+      advancePerRound: 3,
+      profile: { users: 1, accountsPerUser: 4, transactionsPerAccount: 150 },
+      latencyMs: 8,
+      log: (l) => console.log(l),
+    });
+    expect(figures.backfill.problems).toEqual([]);
+    expect(figures.incremental.problems).toEqual([]);
+    expect(figures.backfill.kills).toBeGreaterThanOrEqual(3);
+    expect(figures.backfill.rowsCompared).toBeGreaterThan(300);
+    expect(figures.connectionStatus).toBe('active');
+  });
+});
+
+describe('Postgres drops the sync sessions mid-page', () => {
+  it('the run ends cleanly (accounts retried or failed with a reason), the next run ends exact', async () => {
+    const f = await terminateBackends({
+      db: await createTestDatabase(),
+      seed: 4,
+      profile: { users: 1, accountsPerUser: 4, transactionsPerAccount: 150 },
+      latencyMs: 8,
+      at: [3, 9],
+    });
+    console.log(JSON.stringify(f));
+    expect(f.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * One reliability scenario's world: a simulator in this process, a fresh migrated database, an
+ * encryption key, and the environment a `citi-sync` child needs to sync against them.
+ *
+ * Clocks: the CLI plans windows up to the REAL current UTC date, while the simulator's world only
+ * moves on advance(). So the world starts `advanceDays` before today and catches up as the scenario
+ * advances it, and the lookback is set wider than that gap (plus the 30 days in which Citi may still
+ * correct a posted row): every change the world makes then falls inside the incremental window.
+ */
+import { randomBytes } from 'node:crypto';
+import { TokenCipher } from '../../../src/auth/crypto.ts';
+import { addConnection } from '../../../src/db/connections.ts';
+import type { Database } from '../../../src/db/database.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
+import { addDays } from '../../../src/sync/dates.ts';
+import { syncRange } from '../../../src/sync/plan.ts';
+import { databaseName } from './db.ts';
+import { exactness, type Exactness } from './exact.ts';
+
+export interface DatabaseHandle {
+  db: Database;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export interface WorldOptions {
+  db: DatabaseHandle;
+  /** Days the scenario will advance the world in total. @defaultValue 0 */
+  advanceDays?: number;
+  sandbox?: SandboxOptions;
+  /** The client's request budget (CITI_MAX_REQUESTS_PER_SECOND). @defaultValue 400 */
+  requestsPerSecond?: number;
+  historyMonths?: number;
+}
+
+export interface RelWorld {
+  sandbox: Sandbox;
+  db: Database;
+  dbUrl: string;
+  dbName: string;
+  /** The hex encryption key the children get. */
+  key: string;
+  cipher: TokenCipher;
+  /** The synced range as the CLI computes it (real UTC today). */
+  range: { from: string; to: string };
+  lookbackDays: number;
+  /** Environment for a `citi-sync` child (LOG_LEVEL warn unless overridden). */
+  env(extra?: Record<string, string | undefined>): Record<string, string | undefined>;
+  /** Registers the consent of user `userIndex` as connection `id`; returns the user id. */
+  connect(id: string, userIndex?: number): Promise<string>;
+  exact(connectionId: string, userId: string): Promise<Exactness>;
+  close(): Promise<void>;
+}
+
+export function realToday(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export async function relWorld(opts: WorldOptions): Promise<RelWorld> {
+  const advanceDays = opts.advanceDays ?? 0;
+  const today = realToday();
+  const historyMonths = opts.historyMonths ?? 24;
+  const lookbackDays = advanceDays + 31;
+  const sandbox = await startSandbox({
+    seed: 11,
+    rateLimit: false,
+    ...opts.sandbox,
+    today: addDays(today, -advanceDays),
+  });
+  const key = randomBytes(32).toString('hex');
+  const cipher = new TokenCipher(Buffer.from(key, 'hex'));
+  const { db, url } = opts.db;
+  const range = syncRange({ today, watermark: null, full: true, historyMonths, lookbackDays });
+  return {
+    sandbox,
+    db,
+    dbUrl: url,
+    dbName: databaseName(url),
+    key,
+    cipher,
+    range,
+    lookbackDays,
+    env: (extra = {}) => ({
+      DATABASE_URL: url,
+      CITI_API_BASE_URL: sandbox.url,
+      CITI_CLIENT_ID: sandbox.clientId,
+      CITI_CLIENT_SECRET: sandbox.clientSecret,
+      CITI_SYNC_ENCRYPTION_KEY: key,
+      CITI_MAX_REQUESTS_PER_SECOND: String(opts.requestsPerSecond ?? 400),
+      CITI_HISTORY_MONTHS: String(historyMonths),
+      CITI_LOOKBACK_DAYS: String(lookbackDays),
+      LOG_LEVEL: 'warn',
+      ...extra,
+    }),
+    async connect(id, userIndex = 0) {
+      const user = sandbox.users[userIndex]!;
+      const t = await sandbox.issueTokens(user.userId);
+      await addConnection(db, cipher, { id, refreshToken: t.refresh_token });
+      return user.userId;
+    },
+    exact: (connectionId, userId) => exactness(db, sandbox, connectionId, userId, range),
+    async close() {
+      await sandbox.close();
+      await opts.db.drop();
+    },
+  };
+}
