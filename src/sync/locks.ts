@@ -38,7 +38,22 @@ const inProcess = new Set<string>();
  */
 export async function withLocks<T>(db: Database, fn: (locks: Locks) => Promise<T>): Promise<T> {
   if (db.kind === 'pglite') return fn({ acquire: acquireInProcess });
-  return db.withSession((session) => fn({ acquire: (key, opts) => acquireAdvisory(session, key, opts) }));
+  return db.withSession((session) => {
+    const serial = serialized(session);
+    return fn({ acquire: (key, opts) => acquireAdvisory(serial, key, opts) });
+  });
+}
+
+/** Accounts take and release their locks concurrently; one session runs one query at a time. */
+function serialized(session: Queryable): Queryable {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    query<R>(text: string, params?: unknown[]) {
+      const run = tail.then(() => session.query<R>(text, params));
+      tail = run.catch(() => undefined);
+      return run;
+    },
+  };
 }
 
 /** One lock around `fn`. */
