@@ -27,13 +27,14 @@ export class RateLimiter {
   constructor(
     private readonly limit: { perSecond: number; burst: number } | false,
     private readonly retryAfterSeconds: number,
+    private readonly graceMs: number = GRACE_MS,
   ) {}
 
   /** Decides at arrival time `now`; `sendDelayMs` is how long until the answer leaves (latency faults). */
   check(clientId: string, now: number, sendDelayMs: number): Verdict {
     const w = this.windows.get(clientId);
     if (w && now < w.until) {
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((w.until - now) / 1000)), ignoredRetryAfter: now >= w.sentAt + GRACE_MS };
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((w.until - now) / 1000)), ignoredRetryAfter: now >= w.sentAt + this.graceMs };
     }
     if (!this.limit) return { ok: true };
     let b = this.buckets.get(clientId);

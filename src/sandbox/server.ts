@@ -47,7 +47,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const stats = new StatsRecorder();
   const oauth = new OAuthState(clientId, clientSecret, opts.accessTokenTtlSeconds ?? 1800, () => world.today, stats);
   const faults = new FaultInjector(seed, opts.faults);
-  const limiter = new RateLimiter(opts.rateLimit === undefined ? { perSecond: 10, burst: 20 } : opts.rateLimit, opts.retryAfterSeconds ?? 1);
+  const limiter = new RateLimiter(opts.rateLimit === undefined ? { perSecond: 10, burst: 20 } : opts.rateLimit, opts.retryAfterSeconds ?? 1, opts.retryAfterGraceMs);
   const authorizeDeps: AuthorizeDeps = { oauth, users: world.users, autoConsent: opts.autoConsent ?? false, basePath: BASE_PATH };
   const logger = opts.logger;
   const timers = new Set<NodeJS.Timeout>();

@@ -57,6 +57,12 @@ export interface SandboxOptions {
   rateLimit?: { perSecond: number; burst: number } | false;
   /** Retry-After sent with rate-limit 429s. @defaultValue 1 */
   retryAfterSeconds?: number;
+  /**
+   * Requests arriving this soon after a 429 was sent are taken as already in flight, not as ignoring
+   * Retry-After (stats.requestsDuringRetryAfter). Tests whose clients run in other processes on a
+   * busy machine need more than the default. @defaultValue 100
+   */
+  retryAfterGraceMs?: number;
   /** @defaultValue 1800 */
   accessTokenTtlSeconds?: number;
   /** Max rows per page; requestSize 1..50 is honoured when smaller. @defaultValue 50 */

@@ -62,9 +62,10 @@ describe('RedisGate', () => {
     await gate.pauseFor(200);
     while ((await gate.pausedForMs()) > 0) await new Promise((r) => setTimeout(r, 5));
     const t0 = Date.now();
-    // With a full bucket these 20 would pass at once; from empty they take about 200 ms at 100/s.
-    await Promise.all(Array.from({ length: 20 }, () => gate.acquire()));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(120);
+    // With a full bucket these 40 would pass at once; from empty they take about 400 ms at 100/s
+    // (the bound leaves room for tokens that accrue while this loop notices the pause ended).
+    await Promise.all(Array.from({ length: 40 }, () => gate.acquire()));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
   });
 
   it('an aborted wait rejects with the signal reason', async () => {
