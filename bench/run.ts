@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet]`
+ * `npm run bench [-- --quick] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet] [--wait-quiet SECONDS]`
  *
  * Runs every scenario of issue #5 and writes BENCHMARKS.md and the raw figures (bench/last-run.json).
  * `--quick` runs the same scenarios on small worlds in well under a minute and writes to the temp
@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { FULL, QUICK, type BenchContext } from './lib/context.ts';
 import { withAdmin } from './lib/db.ts';
 import { analysis } from './lib/analysis.ts';
@@ -22,6 +23,10 @@ import { runLatencyScenario } from './scenarios/latency.ts';
 import { runQuotaScenario } from './scenarios/quota.ts';
 import { runSmallScenarios } from './scenarios/small.ts';
 
+// An interrupted run exits (rather than dying on the signal) so that child processes are killed
+// (bench/lib/proc.ts). Its databases and queue keys stay behind: `citi_bench_*`, `{citi-bench-*}`.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const SCENARIOS = ['backfill', 'small', 'quota', 'latency', 'fleet'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     json: { type: 'string' },
     only: { type: 'string' },
+    'wait-quiet': { type: 'string' },
   },
 });
 
@@ -50,6 +56,16 @@ const ctx: BenchContext = {
   log: (msg) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`),
 };
 
+// Other work on a shared machine skews every wall time: optionally wait (up to N seconds) for the
+// 1-minute load average to drop below the core count before starting.
+const quietWait = Number(values['wait-quiet'] ?? 0) * 1000;
+while (quietWait > 0 && loadavg()[0]! >= cpus().length && performance.now() - started < quietWait) {
+  ctx.log(`waiting for a quieter machine (load ${loadavg()[0]!.toFixed(1)})`);
+  await new Promise((r) => setTimeout(r, 15_000));
+}
+
+const waitedMs = performance.now() - started;
+
 const pgSettings = await withAdmin(ctx.adminUrl, async (c) => {
   const { rows } = await c.query<{ name: string; setting: string }>(
     `SELECT name, current_setting(name) AS setting FROM pg_settings
@@ -57,11 +73,24 @@ const pgSettings = await withAdmin(ctx.adminUrl, async (c) => {
   );
   return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
 });
+/** The tree measured: HEAD, and whether src/ had uncommitted changes (read-only git calls). */
+function treeOf(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} with uncommitted changes in src/` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 const results: AllResults = {
   quick: ctx.quick,
   command: `npm run bench${ctx.quick ? ' -- --quick' : ''}`,
   date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   durationMs: 0,
+  waitedMs: 0,
+  tree: treeOf(),
   machine: {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
@@ -74,17 +103,23 @@ const results: AllResults = {
   },
 };
 
+const steps: Array<() => Promise<void>> = [];
+if (only.has('backfill')) steps.push(async () => void (results.backfill = await runBackfillScenarios(ctx)));
+if (only.has('small')) steps.push(async () => void (results.small = await runSmallScenarios(ctx)));
+if (only.has('quota')) steps.push(async () => void (results.quota = await runQuotaScenario(ctx)));
+if (only.has('latency')) steps.push(async () => void (results.latency = await runLatencyScenario(ctx)));
+if (only.has('fleet')) steps.push(async () => void (results.fleet = await runFleetScenario(ctx)));
 try {
-  if (only.has('backfill')) results.backfill = await runBackfillScenarios(ctx);
-  if (only.has('small')) results.small = await runSmallScenarios(ctx);
-  if (only.has('quota')) results.quota = await runQuotaScenario(ctx);
-  if (only.has('latency')) results.latency = await runLatencyScenario(ctx);
-  if (only.has('fleet')) results.fleet = await runFleetScenario(ctx);
+  // A quick run only proves the harness works, so its scenarios overlap to stay under a minute; a
+  // full run takes them one at a time, so that no scenario's figures carry another's load.
+  if (ctx.quick) await Promise.all(steps.map((step) => step()));
+  else for (const step of steps) await step();
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 results.machine.loadEnd = loadavg()[0]!;
 results.durationMs = performance.now() - started;
+results.waitedMs = waitedMs;
 writeFileSync(out, renderReport(results, analysis(results)));
 writeFileSync(jsonOut, `${JSON.stringify(results, null, 2)}\n`);
 for (const t of targets(results)) ctx.log(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.actual} (goal ${t.goal})`);

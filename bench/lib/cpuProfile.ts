@@ -55,7 +55,8 @@ function shortWhere(url: string, line: number): string {
   const nm = u.lastIndexOf('/node_modules/');
   if (nm >= 0) u = u.slice(nm + '/node_modules/'.length);
   else if (u.includes(ROOT)) u = u.slice(u.indexOf(ROOT) + ROOT.length);
-  return `${u}:${line + 1}`;
+  // tsx hands V8 transpiled modules, so a TypeScript file's line numbers are not the source's: name the file only.
+  return u.endsWith('.ts') ? u : `${u}:${line + 1}`;
 }
 
 export function summarizeProfile(file: string, topN = 20): ProfileSummary {

@@ -1,9 +1,27 @@
 /** Runs the pipeline child (bench/pipeline.ts) and reads its JSON report. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PipelineJob, PipelineReport } from '../pipeline.ts';
 
 const PIPELINE = fileURLToPath(new URL('../pipeline.ts', import.meta.url));
+
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+/**
+ * Kills `child` if this process exits first. Queue workers never exit on their own, so a bench run
+ * that is interrupted (Ctrl-C, a test timeout) must not leave them running; run.ts turns SIGINT and
+ * SIGTERM into an exit so this runs.
+ */
+export function killOnExit(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
 
 export interface RunOptions {
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
@@ -15,6 +33,7 @@ export async function runPipeline(job: PipelineJob, opts: RunOptions = {}): Prom
   const child = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeFlags ?? []), PIPELINE, JSON.stringify(job)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  killOnExit(child);
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -14,7 +14,7 @@ import { enqueueSync } from '../../src/queue/scheduling.ts';
 import { connectUsers } from '../lib/connections.ts';
 import { pipelineJob, round, UNLIMITED_RATE, type BenchContext } from '../lib/context.ts';
 import { createBenchDatabase, type BenchDatabase } from '../lib/db.ts';
-import { runPipeline } from '../lib/proc.ts';
+import { killOnExit, runPipeline } from '../lib/proc.ts';
 import { startSandboxProcess, type SandboxProcess } from '../lib/sandbox.ts';
 import { LATENCY_MS } from './latency.ts';
 
@@ -41,6 +41,7 @@ export interface FleetResults {
 
 function startWorker(env: NodeJS.ProcessEnv): { child: ChildProcess; stderr: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', '--grace', '5'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  killOnExit(child);
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
   return { child, stderr: () => err };
