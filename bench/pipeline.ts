@@ -9,6 +9,7 @@
 import { CitiClient, TokenBucketGate } from '../src/citi/index.ts';
 import { TokenCipher } from '../src/auth/crypto.ts';
 import { openDatabase } from '../src/db/database.ts';
+import { poolSizeFor } from '../src/sync/poolSize.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { syncConnection, type ConnectionResult, type SyncDeps, type SyncSettings } from '../src/sync/index.ts';
 import pLimit from 'p-limit';
@@ -87,7 +88,9 @@ function figures(r: ConnectionResult): ConnectionFigures {
 async function main(job: PipelineJob): Promise<PipelineReport> {
   const logger = createLogger({ level: 'warn' });
   const trace = job.traceIo ? new IoTrace() : undefined;
-  const opened = await openDatabase({ url: job.databaseUrl, applicationName: 'citi-sync-bench' });
+  // Sized as `citi-sync sync` sizes it (src/cli/app.ts), so the bench measures what users run.
+  const poolSize = poolSizeFor(job.settings.accountConcurrency * (job.connectionConcurrency ?? 1), job.settings.windowConcurrency);
+  const opened = await openDatabase({ url: job.databaseUrl, applicationName: 'citi-sync-bench', poolSize });
   const db = trace ? trace.wrap(opened) : opened;
   const client = new CitiClient({
     baseUrl: job.baseUrl,

@@ -190,7 +190,7 @@ export class CitiClient {
     tokens: AccessTokenProvider,
     accountId: string,
     statementId: string,
-    opts: { signal?: AbortSignal | undefined } = {},
+    opts: { signal?: AbortSignal | undefined; /** false: the summary only (the first page), not every transaction page. */ transactions?: boolean } = {},
   ): Promise<CitiStatement> {
     const base = `/v1/accounts/${encodeURIComponent(accountId)}/statements/${encodeURIComponent(statementId)}`;
     const keys = new SyntheticKeyCounter();
@@ -215,7 +215,7 @@ export class CitiClient {
       });
       first ??= page.statement;
       transactions.push(...page.rows);
-      cursor = nextCursor(path, cursor, page.next);
+      cursor = opts.transactions === false ? null : nextCursor(path, cursor, page.next);
     } while (cursor !== null);
     return { ...(first as CitiStatement), transactions };
   }

@@ -7,6 +7,7 @@ import type { TokenCipher } from '../auth/crypto.ts';
 import type { SyncDeps, SyncSettings } from '../sync/index.ts';
 import { cipherFromConfig } from './encryptionKey.ts';
 import { join } from 'node:path';
+import { poolSizeFor } from '../sync/poolSize.ts';
 
 /** Everything a command needs, built once from config; `close()` ends pools and sockets. */
 export interface App {
@@ -21,8 +22,7 @@ export function loggerFor(cfg: Config): Logger {
 }
 
 export async function openApp(cfg: Config, logger: Logger, opts: { requireMigrated?: boolean } = {}): Promise<App> {
-  // Each account being synced holds a session for its lock besides the ones doing its pages.
-  const poolSize = Math.max(10, cfg.CITI_ACCOUNT_CONCURRENCY * 2 + 4);
+  const poolSize = poolSizeFor(cfg.CITI_ACCOUNT_CONCURRENCY, cfg.CITI_WINDOW_CONCURRENCY);
   const db = await openDatabase({ url: cfg.DATABASE_URL, dataDir: join(cfg.CITI_SYNC_DATA_DIR, 'db'), applicationName: 'citi-sync', poolSize, logger });
   if (opts.requireMigrated !== false) {
     try {

@@ -9,7 +9,6 @@ import {
   openWindows,
   planWindows,
   readSyncState,
-  saveCursor,
   type WindowCheckpoint,
 } from './sql/checkpoints.ts';
 import { finishAccountRun, startRun } from './sql/runs.ts';
@@ -68,6 +67,8 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
       opts.signal?.removeEventListener('abort', abort);
     }
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('sync aborted');
+    // Once per account, after its windows: posted rows meet the pendings they replaced.
+    if (windows.length > 0) await linkPostedToPendings(db, connectionId, account.accountId, windows.reduce((m, w) => (w.from < m ? w.from : m), windows[0]!.from));
     await syncStatements(deps, connectionId, account, tokens, result);
   } catch (err) {
     result.status = 'failed';
@@ -127,24 +128,29 @@ async function walkWindow(
     keys,
     signal,
   });
-  for await (const page of pages) {
+  for await (const page of prefetch(pages)) {
     onPage(page.path);
     const pending = page.rows.filter((r) => r.status === 'pending' && !seenPending.has(r.transactionId)).map((r) => r.transactionId);
     for (const id of pending) seenPending.add(id);
     const last = !page.nextStartIndex;
-    const written = await db.transaction(async (tx) => {
-      const counts = await upsertTransactionPage(tx, connectionId, accountId, page.rows);
-      if (!last) {
-        await saveCursor(tx, connectionId, accountId, w, page.nextStartIndex!, pending, keys.isEmpty() ? undefined : keys.toJSON());
-        return { ...counts, removed: 0 };
-      }
-      // The window is complete: only now can absence mean "gone" and can the watermark move.
-      const removed = await markVanishedPendings(tx, connectionId, accountId, w, [...seenPending]);
-      await linkPostedToPendings(tx, connectionId, accountId, w.from);
-      await closeWindow(tx, connectionId, accountId, w);
-      await advanceWatermarkIfComplete(tx, connectionId, accountId);
-      return { ...counts, removed };
-    });
+    const written = !last
+      ? {
+          ...(await upsertTransactionPage(db, connectionId, accountId, page.rows, {
+            window: w,
+            cursor: page.nextStartIndex!,
+            newPending: pending,
+            keyState: keys.isEmpty() ? undefined : keys.toJSON(),
+          })),
+          removed: 0,
+        }
+      : await db.transaction(async (tx) => {
+          const counts = await upsertTransactionPage(tx, connectionId, accountId, page.rows);
+          // The window is complete: only now can absence mean "gone" and can the watermark move.
+          const removed = await markVanishedPendings(tx, connectionId, accountId, w, [...seenPending]);
+          await closeWindow(tx, connectionId, accountId, w);
+          await advanceWatermarkIfComplete(tx, connectionId, accountId);
+          return { ...counts, removed };
+        });
     result.pages += 1;
     result.inserted += written.inserted;
     result.updated += written.updated;
@@ -158,4 +164,26 @@ async function walkWindow(
 function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
+}
+
+/**
+ * Fetches the next page while the current one is written: the API and Postgres then work at the
+ * same time instead of taking turns. Pages still reach the caller, and so the database, in order.
+ */
+async function* prefetch<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = source.next();
+      // An error of the prefetched page surfaces when it is awaited, never as an unhandled rejection.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    // Not awaited: a page still in flight would hold the caller until it ends; the caller's abort
+    // signal cancels it instead.
+    void source.return(undefined).catch(() => undefined);
+  }
 }

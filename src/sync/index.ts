@@ -3,3 +3,4 @@ export { syncAccount, type AccountSyncInput } from './accountSync.ts';
 export { SyncInProgressError, withSyncLock, withLocks, connectionLockKey, accountLockKey, type Locks } from './locks.ts';
 export { storedAccounts, type StoredAccount } from './sql/accounts.ts';
 export * from './types.ts';
+export { poolSizeFor } from './poolSize.ts';

@@ -21,7 +21,8 @@ export async function syncStatements(
   let added = 0;
   for await (const item of client.statements(tokens, account.accountId)) {
     if (have.has(item.statementId)) continue;
-    const s = await client.statement(tokens, account.accountId, item.statementId);
+    // The statement's transactions are the account's own, already synced: the summary is what is new.
+    const s = await client.statement(tokens, account.accountId, item.statementId, { transactions: false });
     await db.query(
       `INSERT INTO citi_sync.statements (connection_id, account_id, statement_id, statement_date, beginning_balance,
          ending_balance, total_debits, total_credits, minimum_due, credit_limit, past_due, payment_due_date, raw, fetched_at)

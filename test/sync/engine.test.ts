@@ -101,20 +101,21 @@ describe('sync engine on postgres: hard cases', () => {
   it('a sync cut off at any page resumes from its checkpoint and ends exact', async () => {
     const { userId } = await h.connect('c1');
     for (const cutAfter of [3, 11, 29]) {
+      // Every statement after the first `cutAfter` fails, as if the process died there.
       let n = 0;
+      const alive = () => {
+        n += 1;
+        return n <= cutAfter;
+      };
       const failing: Database = {
         ...db,
         kind: db.kind,
-        query: (t, p) => db.query(t, p),
+        query: (t, p) => (alive() ? db.query(t, p) : Promise.reject(new Error('simulated crash'))),
         withSession: (fn) => db.withSession(fn),
         close: () => db.close(),
-        transaction: (fn) => {
-          n += 1;
-          if (n > cutAfter) return Promise.reject(new Error('simulated crash'));
-          return db.transaction(fn);
-        },
+        transaction: (fn) => (alive() ? db.transaction(fn) : Promise.reject(new Error('simulated crash'))),
       };
-      const cut = await syncConnection({ ...h.deps, db: failing }, 'c1', { trigger: 'cli' });
+      const cut = await syncConnection({ ...h.deps, db: failing }, 'c1', { trigger: 'cli' }).catch(() => ({ status: 'crashed' }));
       expect(cut.status).not.toBe('succeeded');
     }
     const { rows: open } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_windows`);

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { Config } from '../../config/index.ts';
 import type { CitiClient } from '../../citi/index.ts';
 import { openDatabase } from '../../db/database.ts';
+import { poolSizeFor } from '../../sync/poolSize.ts';
 import { checkMigrated } from '../../db/migrate.ts';
 import type { Logger } from '../../log/logger.ts';
 import { CountingGate } from '../../queue/countingGate.ts';
@@ -51,7 +52,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   // Fail at start-up with one line when Redis is down, instead of waiting for it forever.
   (await tryConnectRedis(cfg.REDIS_URL)).disconnect();
   // Each running account job holds a session for its advisory lock and needs another for its pages.
-  const db = await openDatabase({ url: cfg.DATABASE_URL, poolSize: concurrency * 2 + 4, applicationName: 'citi-sync-worker', logger });
+  const db = await openDatabase({ url: cfg.DATABASE_URL, poolSize: poolSizeFor(concurrency, cfg.CITI_WINDOW_CONCURRENCY), applicationName: 'citi-sync-worker', logger });
   const redis = connectRedis(cfg.REDIS_URL);
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   let client: CitiClient | undefined;

@@ -1,6 +1,6 @@
 import type { CitiTransaction } from '../../citi/index.ts';
 import type { Queryable } from '../../db/database.ts';
-import { cleanJson, cleanText } from '../sanitize.ts';
+import { cleanJson } from '../sanitize.ts';
 
 /** Columns written from a Citi row; `raw` keeps the payload, unknown fields included. */
 const COLUMNS = [
@@ -36,8 +36,8 @@ const changed = names.filter((n) => n !== 'transaction_id');
  * conflict branch), so a sync that finds nothing new leaves the table untouched; a removed row that
  * comes back is restored. Money travels as JSON strings into `numeric`: never through a float.
  */
-const UPSERT_PAGE = `
-WITH input AS (
+const UPSERT_CTES = `
+input AS (
   SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(${recordDef})
 ), previously_removed AS (
   SELECT t.transaction_id FROM citi_sync.transactions t
@@ -53,12 +53,30 @@ WITH input AS (
   WHERE t.removed_at IS NOT NULL
      OR (${changed.map((n) => `t.${n}`).join(', ')}) IS DISTINCT FROM (${changed.map((n) => `excluded.${n}`).join(', ')})
   RETURNING t.transaction_id, (xmax = 0) AS inserted
-)
+)`;
+
+const COUNTS = `
 SELECT
   count(*) FILTER (WHERE w.inserted)::int AS inserted,
   count(*) FILTER (WHERE NOT w.inserted AND p.transaction_id IS NULL)::int AS updated,
   count(p.transaction_id)::int AS restored
 FROM written w LEFT JOIN previously_removed p USING (transaction_id)`;
+
+const UPSERT_PAGE = `WITH ${UPSERT_CTES} ${COUNTS}`;
+
+/**
+ * The page and its window's checkpoint in ONE statement: a statement is atomic on its own, so the
+ * page costs one round trip (no BEGIN/COMMIT), and the cursor still never moves without its rows.
+ */
+const UPSERT_PAGE_WITH_CURSOR = `WITH ${UPSERT_CTES},
+checkpoint AS (
+  UPDATE citi_sync.sync_windows
+     SET cursor = $6, pages = pages + 1, updated_at = now(),
+         seen_pending = CASE WHEN cardinality($7::text[]) = 0 THEN seen_pending ELSE seen_pending || to_jsonb($7::text[]) END,
+         key_state = coalesce($8::jsonb, key_state)
+   WHERE connection_id = $1 AND account_id = $2 AND window_from = $4 AND window_to = $5
+  RETURNING 1
+) ${COUNTS}`;
 
 export interface PageWriteResult {
   inserted: number;
@@ -68,49 +86,77 @@ export interface PageWriteResult {
 }
 
 export function toRecord(t: CitiTransaction): Record<string, unknown> {
-  const text = (s: string | null) => (s === null ? null : cleanText(s));
   return {
-    transaction_id: cleanText(t.transactionId),
+    transaction_id: t.transactionId,
     id_synthetic: t.idSynthetic,
     status: t.status,
-    status_raw: text(t.statusRaw),
+    status_raw: t.statusRaw,
     transaction_date: t.transactionDate,
     posting_date: t.postingDate,
     amount: t.amount,
     currency_code: t.currencyCode,
-    description: text(t.description),
-    description_extension: text(t.descriptionExtension),
-    merchant_name: text(t.merchantName),
-    merchant_category_code: text(t.merchantCategoryCode),
-    transaction_type: text(t.transactionType),
-    debit_credit_memo: text(t.debitCreditMemo),
-    check_number: text(t.checkNumber),
+    description: t.description,
+    description_extension: t.descriptionExtension,
+    merchant_name: t.merchantName,
+    merchant_category_code: t.merchantCategoryCode,
+    transaction_type: t.transactionType,
+    debit_credit_memo: t.debitCreditMemo,
+    check_number: t.checkNumber,
     foreign_amount: t.foreignAmount,
-    foreign_currency_code: text(t.foreignCurrencyCode),
+    foreign_currency_code: t.foreignCurrencyCode,
     foreign_exchange_rate: t.foreignExchangeRate,
-    authorization_code: text(t.authorizationCode),
-    raw: cleanJson(t.raw),
+    authorization_code: t.authorizationCode,
+    raw: t.raw,
   };
 }
 
+/**
+ * The page as the jsonb parameter. JSON.stringify writes NUL and lone surrogates as \u escapes,
+ * which jsonb rejects; only a page containing one pays for the deep clean (almost none do).
+ */
+export function pageJson(rows: CitiTransaction[]): string {
+  // Live offsets can repeat a row within a page; ON CONFLICT may touch a row only once per statement.
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const row of rows) byId.set(row.transactionId, toRecord(row));
+  const json = JSON.stringify([...byId.values()]);
+  if (!/\\u0000|\\ud[89a-f][0-9a-f]{2}/i.test(json)) return json;
+  const cleaned = new Map<string, unknown>();
+  for (const rec of byId.values()) {
+    const c = cleanJson(rec) as Record<string, unknown>;
+    cleaned.set(c.transaction_id as string, c);
+  }
+  return JSON.stringify([...cleaned.values()]);
+}
+
+export interface PageCheckpoint {
+  window: { from: string; to: string };
+  cursor: string;
+  newPending: string[];
+  keyState: unknown;
+}
+
+/** Writes one page with one statement; with a checkpoint, the window's cursor moves in it too. */
 export async function upsertTransactionPage(
-  tx: Queryable,
+  q: Queryable,
   connectionId: string,
   accountId: string,
   rows: CitiTransaction[],
+  checkpoint?: PageCheckpoint,
 ): Promise<PageWriteResult> {
-  if (rows.length === 0) return { inserted: 0, updated: 0, restored: 0, unchanged: 0 };
-  // Live offsets can repeat a row within a page; ON CONFLICT may touch a row only once per statement.
-  const byId = new Map<string, Record<string, unknown>>();
-  for (const row of rows) {
-    const rec = toRecord(row);
-    byId.set(rec.transaction_id as string, rec);
-  }
-  const { rows: out } = await tx.query<{ inserted: number; updated: number; restored: number }>(UPSERT_PAGE, [
-    connectionId,
-    accountId,
-    JSON.stringify([...byId.values()]),
-  ]);
+  const json = rows.length === 0 ? '[]' : pageJson(rows);
+  if (rows.length === 0 && !checkpoint) return { inserted: 0, updated: 0, restored: 0, unchanged: 0 };
+  const { rows: out } = checkpoint
+    ? await q.query<{ inserted: number; updated: number; restored: number }>(UPSERT_PAGE_WITH_CURSOR, [
+        connectionId,
+        accountId,
+        json,
+        checkpoint.window.from,
+        checkpoint.window.to,
+        checkpoint.cursor,
+        checkpoint.newPending,
+        checkpoint.keyState === undefined ? null : JSON.stringify(checkpoint.keyState),
+      ])
+    : await q.query<{ inserted: number; updated: number; restored: number }>(UPSERT_PAGE, [connectionId, accountId, json]);
   const r = out[0] ?? { inserted: 0, updated: 0, restored: 0 };
   return { ...r, unchanged: rows.length - r.inserted - r.updated - r.restored };
 }
