@@ -6,8 +6,10 @@ import { CONFIG_KEYS, envSchema, type EnvConfig } from './schema.ts';
 
 export type Config = Readonly<EnvConfig & { tls: TlsFiles | undefined }>;
 export interface TlsFiles {
-  readonly cert: string;
-  readonly key: string;
+  /** Client certificate and key for two-way TLS: both or neither. */
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+  /** CA bundle that signs Citi's server certificate; may be set alone. */
   readonly ca: string | undefined;
 }
 
@@ -54,13 +56,17 @@ function describeIssue(key: string, message: string, value: unknown): string {
   return `${message} (got "${value}")`;
 }
 
+/**
+ * CITI_TLS_CA alone is honoured (a private CA for the server, no client certificate): it used to be
+ * ignored silently unless CITI_TLS_CERT and CITI_TLS_KEY were set too (found by the mTLS test).
+ */
 function readTls(cfg: EnvConfig): TlsFiles | undefined {
-  if (!cfg.CITI_TLS_CERT && !cfg.CITI_TLS_KEY) return undefined;
-  if (!cfg.CITI_TLS_CERT) throw new ConfigError('CITI_TLS_CERT', 'is required when CITI_TLS_KEY is set');
-  if (!cfg.CITI_TLS_KEY) throw new ConfigError('CITI_TLS_KEY', 'is required when CITI_TLS_CERT is set');
+  if (!cfg.CITI_TLS_CERT && !cfg.CITI_TLS_KEY && !cfg.CITI_TLS_CA) return undefined;
+  if (cfg.CITI_TLS_KEY && !cfg.CITI_TLS_CERT) throw new ConfigError('CITI_TLS_CERT', 'is required when CITI_TLS_KEY is set');
+  if (cfg.CITI_TLS_CERT && !cfg.CITI_TLS_KEY) throw new ConfigError('CITI_TLS_KEY', 'is required when CITI_TLS_CERT is set');
   return Object.freeze({
-    cert: readPem('CITI_TLS_CERT', cfg.CITI_TLS_CERT),
-    key: readPem('CITI_TLS_KEY', cfg.CITI_TLS_KEY),
+    cert: cfg.CITI_TLS_CERT ? readPem('CITI_TLS_CERT', cfg.CITI_TLS_CERT) : undefined,
+    key: cfg.CITI_TLS_KEY ? readPem('CITI_TLS_KEY', cfg.CITI_TLS_KEY) : undefined,
     ca: cfg.CITI_TLS_CA ? readPem('CITI_TLS_CA', cfg.CITI_TLS_CA) : undefined,
   });
 }

@@ -7,7 +7,8 @@ const PROFILE = { users: 1, accountsPerUser: 3, transactionsPerAccount: 60 };
 
 describe('concurrency', () => {
   it('8 sync processes on one connection: one refresh at a time, no reuse, exact data', async () => {
-    const f = await concurrentSyncs({ db: await createTestDatabase(), processes: 8, seed: 5, profile: PROFILE });
+    // 8 processes as in the chaos run; a tiny world, since the cost here is eight Node start-ups.
+    const f = await concurrentSyncs({ db: await createTestDatabase(), processes: 8, seed: 5, profile: { users: 1, accountsPerUser: 2, transactionsPerAccount: 30 } });
     console.log(JSON.stringify(f));
     expect(f.problems).toEqual([]);
     expect(f.connectionRuns).toBe(8);
@@ -21,6 +22,6 @@ describe('secrets', () => {
     console.log(JSON.stringify(f));
     expect(f.hits).toEqual([]);
     expect(f.problems).toEqual([]);
-    expect(f.logLines).toBeGreaterThan(50);
+    expect(f.logLines).toBeGreaterThan(20);
   });
 });

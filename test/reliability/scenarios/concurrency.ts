@@ -31,9 +31,9 @@ export interface ConcurrencyFigures {
 
 export async function concurrentSyncs(o: ConcurrencyOptions): Promise<ConcurrencyFigures> {
   const started = performance.now();
-  // Access tokens that live 65 s are inside the client's 60 s refresh margin almost at once, so
+  // Access tokens that live 61 s are inside the client's 60 s refresh margin after a second, so
   // every process must refresh: that is the race the locks exist for.
-  const w = await relWorld({ db: o.db, sandbox: { seed: o.seed, profile: o.profile, accessTokenTtlSeconds: 65 } });
+  const w = await relWorld({ db: o.db, sandbox: { seed: o.seed, profile: o.profile, accessTokenTtlSeconds: 61 } });
   try {
     const userId = await w.connect('c1');
     if (o.faults) w.sandbox.setFaults(o.faults);

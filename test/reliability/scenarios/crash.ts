@@ -95,7 +95,9 @@ async function phase(
   // Spread the kills over the run: on average each child gets through 1/(kills+1) of the pages.
   const span = Math.max(2, Math.ceil((2 * pagesEstimate) / (kills + 1)));
   const f: PhaseFigures = { kills: 0, finishedFirst: 0, cleanRuns: 0, pagesServed: 0, requests: 0, rowsCompared: 0, ms: 0, problems: [] };
-  for (let i = 0; i < kills; i++) {
+  // A child that finishes before its kill instant does not count: try again until `kills` real
+  // kills happened (bounded, in case the runs are too short to be hit).
+  for (let attempt = 0; f.kills < kills && attempt < kills * 3; attempt++) {
     // One kill in six hits start-up (config, connect, account listing, token) instead of a page.
     const plan = rng.int(0, 5) === 0 ? { afterPages: 0, jitterMs: rng.int(200, 1500) } : { afterPages: rng.int(1, span), jitterMs: rng.int(0, 40) };
     const k = await syncAndKill(w.sandbox, SYNC, w.env(), plan);

@@ -14,7 +14,8 @@ import type { Redis } from 'ioredis';
 import type { SandboxProfile } from '../../../src/sandbox/index.ts';
 import { openQueues } from '../../../src/queue/queues.ts';
 import { connectRedis } from '../../../src/queue/redis.ts';
-import { enqueueSync } from '../../../src/queue/scheduling.ts';
+import { parseInterval } from '../../../src/queue/interval.ts';
+import { enqueueSync, listSchedules, scheduleConnection } from '../../../src/queue/scheduling.ts';
 import { lines, spawnCli } from '../support/cli.ts';
 import { problems } from '../support/exact.ts';
 import { relWorld, type DatabaseHandle } from '../support/world.ts';
@@ -49,6 +50,12 @@ export interface RedisRestartFigures {
   restartMs: number;
   pagesBeforeRestart: number;
   workerAliveAfter: boolean;
+  /** Did the sync that was running when Redis restarted finish (its account jobs lived in Redis)? */
+  inFlightRunFinished: boolean;
+  /** Schedules before and after the restart (they live only in Redis). */
+  schedulesBefore: number;
+  schedulesAfter: number;
+  runsLeftRunning: number;
   runsSucceeded: number;
   rowsCompared: number;
   sigtermExit: number | null;
@@ -63,7 +70,7 @@ export async function redisRestartUnderWorker(o: { db: DatabaseHandle; seed: num
   const prefix = `{citi-sync-rel-${randomBytes(5).toString('hex')}}`;
   const env = w.env({ REDIS_URL, CITI_SYNC_QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' });
   const f: RedisRestartFigures = {
-    restartMs: 0, pagesBeforeRestart: 0, workerAliveAfter: false, runsSucceeded: 0, rowsCompared: 0, sigtermExit: null, reconnectLogLines: 0, ms: 0, problems: [],
+    restartMs: 0, pagesBeforeRestart: 0, workerAliveAfter: false, inFlightRunFinished: false, schedulesBefore: 0, schedulesAfter: 0, runsLeftRunning: 0, runsSucceeded: 0, rowsCompared: 0, sigtermExit: null, reconnectLogLines: 0, ms: 0, problems: [],
   };
   const worker = spawnCli(['worker', '--concurrency', '4', '--lock-duration', '5000', '--stalled-interval', '2000', '--grace', '10'], env);
   let redis: Redis | undefined;
@@ -73,6 +80,8 @@ export async function redisRestartUnderWorker(o: { db: DatabaseHandle; seed: num
     if (worker.proc.exitCode !== null) throw new Error(`worker exited at start: ${worker.stderr()}`);
     redis = connectRedis(REDIS_URL);
     const queues = openQueues(redis, prefix);
+    await scheduleConnection(queues, 'c1', parseInterval('6h'));
+    f.schedulesBefore = (await listSchedules(queues.connection)).size;
     const base = w.sandbox.stats().pagesServed;
     await enqueueSync(queues.connection, 'c1', 'manual');
     await waitFor(() => w.sandbox.stats().pagesServed - base >= 10, 60_000);
@@ -83,19 +92,24 @@ export async function redisRestartUnderWorker(o: { db: DatabaseHandle; seed: num
 
     f.restartMs = await restartRedis();
     // The in-flight sync goes on (its pages go to Postgres); give the worker time to notice and reconnect.
-    await waitFor(async () => (await succeededRuns(w)) >= 1, 120_000).catch(() => undefined);
-    await sleep(3000);
+    f.inFlightRunFinished = await waitFor(async () => (await succeededRuns(w)) >= 1, 30_000).then(
+      () => true,
+      () => false,
+    );
     f.workerAliveAfter = worker.proc.exitCode === null && worker.proc.signalCode === null;
     if (!f.workerAliveAfter) throw new Error(`the worker died: ${lines(worker.stderr()).slice(-5).join(' | ')}`);
 
     // The queue lost every key with the restart; a new sync is accepted and done by the same worker.
     redis = connectRedis(REDIS_URL);
     const again = openQueues(redis, prefix);
+    f.schedulesAfter = (await listSchedules(again.connection)).size;
     const before = await succeededRuns(w);
     await enqueueSync(again.connection, 'c1', 'manual');
     await waitFor(async () => (await succeededRuns(w)) > before, 120_000);
     await again.close();
     f.runsSucceeded = await succeededRuns(w);
+    const { rows: running } = await w.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_runs WHERE status = 'running'`);
+    f.runsLeftRunning = running[0]?.n ?? 0;
     const e = await w.exact('c1', userId);
     f.rowsCompared = e.compared;
     f.problems.push(...problems(e));
