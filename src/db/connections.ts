@@ -151,8 +151,12 @@ export async function getConnection(db: Queryable, id: string, opts: { forUpdate
  */
 export async function removeConnection(db: Queryable, id: string, opts: { purge?: boolean } = {}): Promise<boolean> {
   if (opts.purge) {
-    // Accounts, transactions, statements, balances, sync state and runs go by ON DELETE CASCADE.
-    const { rowCount } = await db.query(`DELETE FROM citi_sync.connections WHERE id = $1`, [id]);
+    // Accounts, statements, balances, sync state and runs go by ON DELETE CASCADE; transactions have
+    // no foreign key (see schema.ts), so they go in the same statement, atomically.
+    const { rowCount } = await db.query(
+      `WITH gone AS (DELETE FROM citi_sync.transactions WHERE connection_id = $1) DELETE FROM citi_sync.connections WHERE id = $1`,
+      [id],
+    );
     return rowCount > 0;
   }
   const { rowCount } = await db.query(

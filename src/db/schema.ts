@@ -145,7 +145,9 @@ export const transactions = citiSync.table(
   },
   (t) => [
     primaryKey({ columns: [t.connectionId, t.accountId, t.transactionId] }),
-    accountFk(t, 'transactions_account_fk'),
+    // No foreign key to accounts here, on purpose: its per-row check cost a third of every insert on
+    // the hottest table (BENCHMARKS.md), and the only writer, the engine, stores an account before
+    // any of its transactions. Purge deletes transactions explicitly (src/db/connections.ts).
     check('transactions_status_check', sql`status in (${inList(TRANSACTION_STATUSES)})`),
     index('transactions_account_date_idx').on(t.connectionId, t.accountId, t.transactionDate),
     index('transactions_pending_idx')

@@ -11,7 +11,7 @@ import {
   readSyncState,
   type WindowCheckpoint,
 } from './sql/checkpoints.ts';
-import { finishAccountRun, startRun } from './sql/runs.ts';
+import { closeInterruptedRuns, finishAccountRun, startRun } from './sql/runs.ts';
 import { linkPostedToPendings, markVanishedPendings, upsertTransactionPage } from './sql/transactions.ts';
 import { syncStatements } from './statements.ts';
 import type { StoredAccount } from './sql/accounts.ts';
@@ -37,6 +37,8 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
   const started = Date.now();
   const tokens = new CountingTokens(input.tokens);
   const result: AccountResult = { accountId: account.accountId, status: 'succeeded', requests: 0, pages: 0, ms: 0, ...emptyCounts() };
+  // The caller holds this account's lock: a run still marked running died with its process.
+  await closeInterruptedRuns(db, connectionId, account.accountId);
   const runId = await startRun(db, { connectionId, accountId: account.accountId, parentId: input.parentRunId, trigger: opts.trigger, jobId: opts.jobId });
   let currentPage: string | undefined;
 

@@ -5,7 +5,7 @@ import type { AccessTokenProvider } from '../citi/index.ts';
 import { syncAccount } from './accountSync.ts';
 import { accountLockKey, connectionLockKey, SyncInProgressError, withLocks, type Locks } from './locks.ts';
 import { storedAccounts, upsertAccounts, type StoredAccount } from './sql/accounts.ts';
-import { finishConnectionRun, startRun } from './sql/runs.ts';
+import { closeInterruptedRuns, finishConnectionRun, startRun } from './sql/runs.ts';
 import type { AccountResult, ConnectionResult, SyncDeps, SyncOptions } from './types.ts';
 import { CountingTokens } from './countingTokens.ts';
 
@@ -61,6 +61,7 @@ async function syncConnectionLocked(
 ): Promise<ConnectionResult> {
   const started = Date.now();
   const log = deps.logger.child({ connectionId });
+  await closeInterruptedRuns(deps.db, connectionId, null);
   const runId = await startRun(deps.db, { connectionId, trigger: opts.trigger, jobId: opts.jobId });
   log.info({ runId }, 'sync started');
   const tokens = tokensFor(deps, connectionId);

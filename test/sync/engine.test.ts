@@ -130,6 +130,9 @@ describe('sync engine on postgres: hard cases', () => {
     expect(liveKeys(await storedTransactions(db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
     const { rows: left } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_windows`);
     expect(left[0]!.n).toBe(0);
+    // The cut runs' records, left `running` by the "dead" process, were closed by the resume.
+    const { rows: running } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_runs WHERE status = 'running'`);
+    expect(running[0]!.n).toBe(0);
   });
 
   it('keeps the same transaction id in two accounts apart', async () => {

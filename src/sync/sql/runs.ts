@@ -39,3 +39,24 @@ export async function finishConnectionRun(q: Queryable, runId: string, status: s
     [runId, status, error, requests],
   );
 }
+
+const INTERRUPTED = 'interrupted: the process stopped before this run finished; the next run resumed from its checkpoint';
+
+/**
+ * Closes the run records a killed process left `running`. Called by whoever holds the lock the dead
+ * run held (an account's, or an in-process sync's connection lock), so that run cannot be alive.
+ */
+export async function closeInterruptedRuns(q: Queryable, connectionId: string, accountId: string | null): Promise<number> {
+  const { rowCount } = accountId
+    ? await q.query(
+        `UPDATE citi_sync.sync_runs SET status = 'failed', error = $3, finished_at = now()
+          WHERE connection_id = $1 AND account_id = $2 AND status = 'running'`,
+        [connectionId, accountId, INTERRUPTED],
+      )
+    : await q.query(
+        `UPDATE citi_sync.sync_runs SET status = 'failed', error = $2, finished_at = now()
+          WHERE connection_id = $1 AND account_id IS NULL AND status = 'running' AND trigger IN ('cli', 'demo', 'manual')`,
+        [connectionId, INTERRUPTED],
+      );
+  return rowCount;
+}

@@ -38,7 +38,7 @@ const changed = names.filter((n) => n !== 'transaction_id');
  */
 const UPSERT_CTES = `
 input AS (
-  SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(${recordDef})
+  SELECT * FROM json_to_recordset($3::json) AS r(${recordDef})
 ), previously_removed AS (
   SELECT t.transaction_id FROM citi_sync.transactions t
    WHERE t.connection_id = $1 AND t.account_id = $2 AND t.removed_at IS NOT NULL

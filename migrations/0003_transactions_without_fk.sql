@@ -1,0 +1,1 @@
+ALTER TABLE "citi_sync"."transactions" DROP CONSTRAINT "transactions_account_fk";
