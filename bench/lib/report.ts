@@ -129,7 +129,7 @@ export function renderReport(r: AllResults, notes: string): string {
     '',
   );
   L.push(
-    'Each scenario runs the simulator (`src/sandbox`, rate limit off and no latency unless said) in its own process and the engine in another (`bench/pipeline.ts`: `syncConnection` wired as `citi-sync sync` wires it, CLI defaults: 4 accounts × 4 windows at once, pool of 10), against a fresh database created for the scenario and dropped after. Scenarios 1, 3 and 4 share one database because the re-syncs need the backfill.',
+    'Each scenario runs the simulator (`src/sandbox`, rate limit off and no latency unless said) in its own process and the engine in another (`bench/pipeline.ts`: `syncConnection` wired as `citi-sync sync` wires it, CLI defaults: 4 accounts × 4 windows at once, pool sized by `poolSizeFor`: 24), against a fresh database created for the scenario and dropped after. Scenarios 1, 3 and 4 share one database because the re-syncs need the backfill.',
     '',
   );
 
