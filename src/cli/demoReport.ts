@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.ts';
-import { table } from './progress.ts';
+import { shortId, table } from './progress.ts';
 
 /** What the demo shows at the end: balances, counts, and queries to try next. */
 export async function printDemoReport(db: Queryable, connectionId: string, out: NodeJS.WritableStream): Promise<void> {
@@ -21,7 +21,7 @@ export async function printDemoReport(db: Queryable, connectionId: string, out: 
   out.write(
     table(
       ['account', 'type', 'product', 'status', 'balance', 'currency', 'transactions'],
-      accounts.map((a) => [a.account_id.length > 24 ? `${a.account_id.slice(0, 21)}...` : a.account_id, a.account_type, a.product_name ?? '', a.status, a.current_balance ?? '', a.currency_code, String(a.n)]),
+      accounts.map((a) => [shortId(a.account_id), a.account_type, a.product_name ?? '', a.status, a.current_balance ?? '', a.currency_code, String(a.n)]),
     ),
   );
   out.write(`

@@ -16,7 +16,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): { o
         if (e.type === 'account-done') {
           const r = e.result;
           stream.write(
-            `${e.connectionId}/${e.accountId}: ${r.status} (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.pages} pages)\n`,
+            `${e.connectionId}/${shortId(e.accountId)}: ${r.status} (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.pages} pages)\n`,
           );
         }
       },
@@ -58,7 +58,7 @@ export function formatSummary(results: ConnectionResult[]): string {
     for (const a of c.accounts) {
       lines.push([
         c.connectionId,
-        a.accountId.length > 24 ? `${a.accountId.slice(0, 21)}...` : a.accountId,
+        shortId(a.accountId),
         a.status,
         String(a.inserted),
         String(a.updated),
@@ -80,4 +80,9 @@ export function table(header: string[], rows: string[][]): string {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Account ids can be 128 characters (contract §6): tables show the start, enough to tell them apart. */
+export function shortId(id: string): string {
+  return id.length > 24 ? `${id.slice(0, 21)}...` : id;
 }
