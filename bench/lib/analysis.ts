@@ -84,7 +84,7 @@ export function analysis(r: AllResults): string {
     }
     if (c.olderChanges.changed > 0) {
       L.push(
-        `- ${c.olderChanges.changed} in-place correction(s) landed on rows dated before the synced range, and ${c.olderMissed} stayed wrong in the database: the contract allows corrections within 30 days of posting, but \`CITI_LOOKBACK_DAYS\` defaults to ${DEFAULT_SETTINGS.lookbackDays}. A default of at least 30 (the no-change re-sync above shows what a wider range costs: about ${(b.noChange.ms / 1000).toFixed(1)} s for ${DEFAULT_SETTINGS.lookbackDays} days of ${b.profile.accountsPerUser} accounts) or a periodic 30-day re-sync would close that gap.`,
+        `- ${c.olderChanges.changed} in-place correction(s) landed on rows dated before the synced range, and ${c.olderMissed} stayed wrong in the database. The contract allows corrections within 30 days of posting; the everyday lookback is ${DEFAULT_SETTINGS.lookbackDays} days, and the first sync of each day looks back ${DEFAULT_SETTINGS.correctionDays ?? 0} days (\`CITI_CORRECTION_DAYS\`) to catch them.`,
       );
     }
     L.push('');

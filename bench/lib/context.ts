@@ -51,7 +51,7 @@ export interface BenchContext {
 }
 
 /** The CLI's defaults (src/config/schema.ts): what a user gets without tuning. */
-export const DEFAULT_SETTINGS: SyncSettings = { historyMonths: 24, lookbackDays: 14, windowConcurrency: 4, accountConcurrency: 4 };
+export const DEFAULT_SETTINGS: SyncSettings = { historyMonths: 24, lookbackDays: 14, correctionDays: 30, windowConcurrency: 4, accountConcurrency: 4 };
 
 /** Rate limit off on the simulator means the client's own budget must not bind either. */
 export const UNLIMITED_RATE = 10_000;

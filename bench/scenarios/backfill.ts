@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CitiClient, TokenBucketGate, splitWindows, type AccessTokenProvider } from '../../src/citi/index.ts';
-import { addDays } from '../../src/citi/index.ts';
 import { syncRange } from '../../src/sync/plan.ts';
 import { toRecord } from '../../src/sync/sql/transactions.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -144,7 +143,8 @@ export async function runBackfillScenarios(ctx: BenchContext): Promise<BackfillR
     const watermark = sb.today;
     await sb.snapshot();
     const today = await sb.advance(1);
-    const from = addDays(watermark, -DEFAULT_SETTINGS.lookbackDays);
+    // The first sync of a new day looks back correctionDays (the engine's syncRange, src/sync/plan.ts).
+    const from = syncRange({ today, watermark, full: false, historyMonths: DEFAULT_SETTINGS.historyMonths, lookbackDays: DEFAULT_SETTINGS.lookbackDays, correctionDays: DEFAULT_SETTINGS.correctionDays }).from;
     const diff = await sb.diff(from);
     const before4 = await transactionWrites(main.db);
     const run4 = await sandboxRun(sb, () => runPipeline({ ...job, today }));

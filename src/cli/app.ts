@@ -39,6 +39,7 @@ export function settingsFrom(cfg: Config): SyncSettings {
   return {
     historyMonths: cfg.CITI_HISTORY_MONTHS,
     lookbackDays: cfg.CITI_LOOKBACK_DAYS,
+    correctionDays: cfg.CITI_CORRECTION_DAYS,
     windowDays: cfg.CITI_WINDOW_DAYS,
     windowConcurrency: cfg.CITI_WINDOW_CONCURRENCY,
     accountConcurrency: cfg.CITI_ACCOUNT_CONCURRENCY,

@@ -39,6 +39,7 @@ export const envSchema = z.object({
   CITI_REQUEST_BURST: intFrom(1, 10_000).optional(),
   CITI_HISTORY_MONTHS: intFrom(1, 120).default(24),
   CITI_LOOKBACK_DAYS: intFrom(0, 365).default(14),
+  CITI_CORRECTION_DAYS: intFrom(0, 365).default(30),
   CITI_WINDOW_DAYS: intFrom(1, 366).optional(),
   CITI_WINDOW_CONCURRENCY: intFrom(1, 64).default(4),
   CITI_ACCOUNT_CONCURRENCY: intFrom(1, 64).default(4),

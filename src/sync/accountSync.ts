@@ -98,6 +98,7 @@ async function windowsToWalk(deps: SyncDeps, connectionId: string, account: Stor
     full: opts.full ?? false,
     historyMonths: deps.settings.historyMonths,
     lookbackDays: deps.settings.lookbackDays,
+    correctionDays: deps.settings.correctionDays,
   });
   const planned = splitWindows(range.from, range.to, account.accountType, { windowDays: deps.settings.windowDays });
   await deps.db.transaction(async (tx) => {

@@ -6,6 +6,13 @@ export interface RangeInput {
   full: boolean;
   historyMonths: number;
   lookbackDays: number;
+  /**
+   * Citi may correct a posted transaction in place up to 30 days after it posted (contract §4). The
+   * first sync of each day (the watermark is an earlier day) looks back this far instead, so a
+   * correction older than the everyday lookback is still caught, at the cost of one wider sync a day.
+   * 0 turns it off.
+   */
+  correctionDays?: number;
 }
 
 /**
@@ -16,6 +23,8 @@ export interface RangeInput {
 export function syncRange(input: RangeInput): { from: string; to: string } {
   const historyStart = addDays(subtractMonths(input.today, input.historyMonths), 1);
   if (input.full || !input.watermark) return { from: historyStart, to: input.today };
-  const from = maxDate(historyStart, addDays(input.watermark, -input.lookbackDays));
+  const firstToday = input.watermark < input.today;
+  const lookback = firstToday ? Math.max(input.lookbackDays, input.correctionDays ?? 0) : input.lookbackDays;
+  const from = maxDate(historyStart, addDays(input.watermark, -lookback));
   return { from: from > input.today ? input.today : from, to: input.today };
 }

@@ -26,6 +26,8 @@ export interface SyncDeps {
 export interface SyncSettings {
   historyMonths: number;
   lookbackDays: number;
+  /** Once a day, look back this far instead (in-place corrections within 30 days); 0: never. */
+  correctionDays?: number | undefined;
   /** Split windows smaller than the API's limit so they can be fetched concurrently. */
   windowDays?: number | undefined;
   windowConcurrency: number;
