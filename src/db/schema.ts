@@ -46,6 +46,8 @@ export const connections = citiSync.table(
     id: text('id').primaryKey(),
     status: text('status').notNull().default('active'),
     statusReason: text('status_reason'),
+    /** The interval of `citi-sync schedule` (30s, 15m, a cron…); kept here so workers can restore it into Redis. */
+    schedule: text('schedule'),
     accessTokenEnc: text('access_token_enc'),
     accessTokenExpiresAt: instant('access_token_expires_at'),
     refreshTokenEnc: text('refresh_token_enc'),

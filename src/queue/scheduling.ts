@@ -1,6 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { SyncTrigger } from '../sync/index.ts';
-import { repeatFor, type Interval } from './interval.ts';
+import { parseInterval, repeatFor, type Interval } from './interval.ts';
+import type { Queryable } from '../db/database.ts';
+import { activeSchedules } from './sql/connections.ts';
 import { connectionDedupId, connectionFromSchedulerId, JOBS, schedulerId } from './names.ts';
 import type { Queues } from './queues.ts';
 
@@ -80,4 +82,25 @@ export async function ensureRefreshSweep(queues: Queues, everyMs = REFRESH_SWEEP
     { every: everyMs },
     { name: JOBS.refreshSweep, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, removeOnComplete: { count: 50 }, removeOnFail: { count: 100 } } },
   );
+}
+
+/**
+ * Puts every schedule recorded in Postgres back into Redis (idempotent: an existing scheduler keeps
+ * its slot). Workers run it at start and whenever Redis comes back, so a Redis that lost its data
+ * (a restart without persistence, a failover) does not silently stop the syncs.
+ */
+export async function restoreSchedules(db: Queryable, queues: Queues): Promise<{ restored: number; invalid: string[] }> {
+  const out = { restored: 0, invalid: [] as string[] };
+  for (const { id, schedule } of await activeSchedules(db)) {
+    let interval: Interval;
+    try {
+      interval = parseInterval(schedule);
+    } catch {
+      out.invalid.push(id);
+      continue;
+    }
+    await scheduleConnection(queues, id, interval);
+    out.restored += 1;
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import type { JobContext } from './jobs/context.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { QUEUES } from './names.ts';
 import { DEFAULT_RETRY, openQueues, type Queues, type RetryPolicy } from './queues.ts';
-import { ensureRefreshSweep, REFRESH_SWEEP_EVERY_MS } from './scheduling.ts';
+import { ensureRefreshSweep, REFRESH_SWEEP_EVERY_MS, restoreSchedules } from './scheduling.ts';
 
 export interface WorkerSetOptions {
   /** ioredis with `maxRetriesPerRequest: null`; each Worker duplicates it for its blocking reads. */
@@ -74,6 +74,20 @@ export async function startWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
     w.on('completed', () => opts.metrics?.jobsFinished.inc({ queue: w.name, outcome: 'completed' }));
   }
   if (opts.refreshSweepEveryMs !== false) await ensureRefreshSweep(queues, opts.refreshSweepEveryMs ?? REFRESH_SWEEP_EVERY_MS);
+  // Schedules live in Postgres too: put them back now, and again whenever Redis comes back (it may
+  // have restarted empty), so a lost Redis does not silently stop every sync.
+  const restore = async (why: string) => {
+    try {
+      if (opts.refreshSweepEveryMs !== false) await ensureRefreshSweep(queues, opts.refreshSweepEveryMs ?? REFRESH_SWEEP_EVERY_MS);
+      const r = await restoreSchedules(opts.deps.db, queues);
+      log.info({ restored: r.restored, invalid: r.invalid, why }, 'schedules restored from Postgres');
+    } catch (err) {
+      log.warn({ err: { message: err instanceof Error ? err.message : String(err) }, why }, 'could not restore schedules');
+    }
+  };
+  await restore('start');
+  // Registered after the start-up restore used the connection: any later 'ready' is a reconnect.
+  opts.connection.on('ready', () => void restore('redis reconnected'));
   for (const w of workers) {
     w.run().catch((err: unknown) => log.error({ queue: w.name, err: { message: err instanceof Error ? err.message : String(err) } }, 'worker stopped'));
   }

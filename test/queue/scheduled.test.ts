@@ -3,7 +3,8 @@ import { setStatus } from '../../src/db/connections.ts';
 import { WorkerMetrics } from '../../src/queue/metrics.ts';
 import { parseInterval } from '../../src/queue/interval.ts';
 import { refreshExpiringConsents } from '../../src/queue/jobs/refreshTokens.ts';
-import { enqueueSync, listSchedules, scheduleConnection, unscheduleConnection } from '../../src/queue/scheduling.ts';
+import { enqueueSync, listSchedules, restoreSchedules, scheduleConnection, unscheduleConnection } from '../../src/queue/scheduling.ts';
+import { setSchedule } from '../../src/queue/sql/connections.ts';
 import { startOpsServer } from '../../src/queue/server.ts';
 import { gatherStatus } from '../../src/queue/status.ts';
 import { silentLogger } from '../../src/log/logger.ts';
@@ -54,6 +55,24 @@ describe('queue mode, in-process workers', () => {
     const c1 = status.connections.find((c) => c.id === 'c1')!;
     expect(c1).toMatchObject({ state: 'active', accounts: 2, liveRows: live.length, schedule: null });
     expect(c1.lastRun?.status).toBeDefined();
+  });
+
+  it('schedules recorded in Postgres are put back into a Redis that lost them', async () => {
+    await h.connect('c1', 0);
+    await h.connect('c2', 1);
+    const set = await h.inProcessWorkers();
+    await scheduleConnection(set.queues, 'c1', parseInterval('6h'));
+    await setSchedule(h.db, ['c1'], '6h');
+    await setSchedule(h.db, ['c2'], '*/15 * * * *');
+    // Redis "restarted empty": its scheduler is gone, Postgres still knows.
+    await unscheduleConnection(set.queues, 'c1');
+    expect((await listSchedules(set.queues.connection)).size).toBe(0);
+    const r = await restoreSchedules(h.db, set.queues);
+    expect(r).toEqual({ restored: 2, invalid: [] });
+    const after = await listSchedules(set.queues.connection);
+    expect([...after.keys()].sort()).toEqual(['c1', 'c2']);
+    expect(after.get('c1')?.every).toBe(6 * 3600 * 1000);
+    expect(after.get('c2')?.pattern).toContain('*/15 * * * *');
   });
 
   it('a job for a revoked connection fails at once, without retries', async () => {

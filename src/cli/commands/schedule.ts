@@ -4,7 +4,7 @@ import { IntervalError, parseInterval, type Interval } from '../../queue/interva
 import { openQueues, type Queues } from '../../queue/queues.ts';
 import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
 import { listSchedules, scheduleConnection, unscheduleConnection } from '../../queue/scheduling.ts';
-import { activeConnectionIds, connectionState } from '../../queue/sql/connections.ts';
+import { activeConnectionIds, connectionState, setSchedule } from '../../queue/sql/connections.ts';
 import { loggerFor, openApp } from '../app.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
 import { connectionIdArg } from '../validate.ts';
@@ -32,6 +32,7 @@ export function registerSchedule(program: Command, config: () => Config): void {
           process.stdout.write(`${id}: ${describe(interval)}${next ? `, next run ${new Date(next).toISOString()}` : ''}\n`);
         }
       });
+      await recordSchedules(cfg, ids, interval.text);
       if (ids.length === 0) process.stdout.write('no active connections to schedule\n');
     });
 
@@ -49,6 +50,7 @@ export function registerSchedule(program: Command, config: () => Config): void {
         for (const id of ids) if (await unscheduleConnection(queues, id)) removed += 1;
         if (o.connection && removed === 0) process.stdout.write(`${o.connection} had no schedule\n`);
         else process.stdout.write(`removed ${removed} schedule(s)\n`);
+        await recordSchedules(cfg, ids, null, { all: Boolean(o.all) });
       });
     });
 }
@@ -60,6 +62,7 @@ export async function scheduleAdded(id: string, every: string, cfg: Config): Pro
     const { next } = await scheduleConnection(queues, id, interval);
     process.stdout.write(`${id}: scheduled ${describe(interval)}${next ? `, next run ${new Date(next).toISOString()}` : ''}\n`);
   });
+  await recordSchedules(cfg, [id], interval.text);
 }
 
 function checkSelector(o: Selector): void {
@@ -109,5 +112,17 @@ async function withQueues(cfg: Config, fn: (queues: Queues) => Promise<void>): P
   } finally {
     await queues.close();
     redis.disconnect();
+  }
+}
+
+/** Keeps Postgres's record of schedules in step with Redis (workers restore Redis from it). */
+async function recordSchedules(cfg: Config, ids: string[], schedule: string | null, opts: { all?: boolean } = {}): Promise<void> {
+  const app = await openApp(cfg, loggerFor(cfg));
+  try {
+    await setSchedule(app.db, ids, schedule);
+    // `unschedule --all` also forgets schedules Redis no longer knew about (it may have lost them).
+    if (opts.all && schedule === null) await app.db.query(`UPDATE citi_sync.connections SET schedule = NULL, updated_at = now() WHERE schedule IS NOT NULL`);
+  } finally {
+    await app.close();
   }
 }

@@ -37,3 +37,16 @@ export async function connectionsExpiringBefore(q: Queryable, before: Date): Pro
   );
   return rows.map((r) => r.id);
 }
+
+/** Records a connection's schedule (or null when unscheduled): Postgres is its durable home. */
+export async function setSchedule(q: Queryable, connectionIds: string[], schedule: string | null): Promise<void> {
+  if (connectionIds.length === 0) return;
+  await q.query(`UPDATE citi_sync.connections SET schedule = $2, updated_at = now() WHERE id = ANY ($1::text[])`, [connectionIds, schedule]);
+}
+
+export async function activeSchedules(q: Queryable): Promise<Array<{ id: string; schedule: string }>> {
+  const { rows } = await q.query<{ id: string; schedule: string }>(
+    `SELECT id, schedule FROM citi_sync.connections WHERE status = 'active' AND schedule IS NOT NULL ORDER BY id`,
+  );
+  return rows;
+}

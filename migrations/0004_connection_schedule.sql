@@ -1,0 +1,1 @@
+ALTER TABLE "citi_sync"."connections" ADD COLUMN "schedule" text;
