@@ -1,4 +1,5 @@
 import type { TokenCipher } from '../auth/crypto.ts';
+import type { TokenSet } from '../citi/index.ts';
 import type { Queryable } from './database.ts';
 import { CONNECTION_STATUSES } from './schema.ts';
 
@@ -190,4 +191,21 @@ function toSummary(row: Row): ConnectionSummary {
     lastRefreshedAt: row.last_refreshed_at,
     createdAt: row.created_at,
   };
+}
+
+/** Stores (or replaces) a consent from the tokens the OAuth code flow returned. */
+export async function saveConsent(db: Queryable, cipher: TokenCipher, id: string, tokens: TokenSet): Promise<ConnectionSummary> {
+  return addConnection(
+    db,
+    cipher,
+    {
+      id,
+      refreshToken: tokens.refreshToken,
+      accessToken: tokens.accessToken,
+      accessTokenExpiresAt: tokens.expiresAt,
+      refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
+      scopes: tokens.scope,
+    },
+    { replace: true },
+  );
 }

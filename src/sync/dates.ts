@@ -1,26 +1,11 @@
-/** UTC calendar-date helpers: sync windows are dates, never instants, so no timezone may leak in. */
+/**
+ * UTC calendar-date helpers for sync windows (dates, never instants). The date arithmetic is the Citi
+ * client's own (src/citi/windows.ts), so windows and ranges can never disagree on a month's length.
+ */
+export { addDays, monthsBefore as subtractMonths } from '../citi/windows.ts';
+
 export function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
-}
-
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return isoDate(d);
-}
-
-export function subtractMonths(date: string, months: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() - months);
-  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, last));
-  return isoDate(d);
-}
-
-export function minDate(a: string, b: string): string {
-  return a < b ? a : b;
 }
 
 export function maxDate(a: string, b: string): string {

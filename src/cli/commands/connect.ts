@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../../config/index.ts';
 import { ConsentError, runCodeFlow } from '../../auth/codeFlow.ts';
-import { addConnection } from '../../db/connections.ts';
+import { saveConsent } from '../../db/connections.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { clientFrom, loggerFor, openApp } from '../app.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
@@ -59,19 +59,7 @@ export function registerConnect(program: Command, config: () => Config): void {
           }
           throw err;
         }
-        await addConnection(
-          app.db,
-          cipher,
-          {
-            id: o.id,
-            refreshToken: tokens.refreshToken,
-            accessToken: tokens.accessToken,
-            accessTokenExpiresAt: tokens.expiresAt,
-            refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
-            scopes: tokens.scope,
-          },
-          { replace: true },
-        );
+        await saveConsent(app.db, cipher, o.id, tokens);
         out.write(`Connected "${o.id}" (tokens stored encrypted).\n`);
         const syncNow = o.sync ?? (process.stdin.isTTY && out.isTTY ? await confirm('Sync it now? [y/N] ') : false);
         if (!syncNow) {

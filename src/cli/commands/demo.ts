@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { startSandbox } from '../../sandbox/index.ts';
 import { runCodeFlow } from '../../auth/codeFlow.ts';
-import { addConnection } from '../../db/connections.ts';
+import { saveConsent } from '../../db/connections.ts';
 import { migrate } from '../../db/migrate.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { clientFrom, loggerFor, openApp } from '../app.ts';
@@ -51,19 +51,7 @@ export function registerDemo(program: Command, config: () => Config): void {
           redirectUri: cfg.CITI_REDIRECT_URI,
           open: (url) => followConsent(url),
         });
-        await addConnection(
-          app.db,
-          cipherFromConfig(cfg, logger),
-          {
-            id: DEMO_CONNECTION_ID,
-            refreshToken: tokens.refreshToken,
-            accessToken: tokens.accessToken,
-            accessTokenExpiresAt: tokens.expiresAt,
-            refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
-            scopes: tokens.scope,
-          },
-          { replace: true },
-        );
+        await saveConsent(app.db, cipherFromConfig(cfg, logger), DEMO_CONNECTION_ID, tokens);
         out.write(`Connected "${DEMO_CONNECTION_ID}" through the OAuth code flow (tokens stored encrypted). Syncing...\n`);
         const results = await runSync(app, client, { connectionId: DEMO_CONNECTION_ID, full: false, waitMs: 0, trigger: 'demo' });
         out.write('\n' + formatSummary(results.filter((r): r is ConnectionResult => 'accounts' in r)));

@@ -68,26 +68,6 @@ export async function planWindows(
   );
 }
 
-/** Advances a window's cursor in the same transaction as the page it follows. */
-export async function saveCursor(
-  q: Queryable,
-  connectionId: string,
-  accountId: string,
-  w: { from: string; to: string },
-  cursor: string,
-  newPending: string[],
-  keyState: unknown,
-): Promise<void> {
-  await q.query(
-    `UPDATE citi_sync.sync_windows
-        SET cursor = $5, pages = pages + 1, updated_at = now(),
-            seen_pending = CASE WHEN cardinality($6::text[]) = 0 THEN seen_pending ELSE seen_pending || to_jsonb($6::text[]) END,
-            key_state = coalesce($7::jsonb, key_state)
-      WHERE connection_id = $1 AND account_id = $2 AND window_from = $3 AND window_to = $4`,
-    [connectionId, accountId, w.from, w.to, cursor, newPending, keyState === undefined ? null : JSON.stringify(keyState)],
-  );
-}
-
 export async function closeWindow(q: Queryable, connectionId: string, accountId: string, w: { from: string; to: string }): Promise<void> {
   await q.query(
     `DELETE FROM citi_sync.sync_windows WHERE connection_id = $1 AND account_id = $2 AND window_from = $3 AND window_to = $4`,
