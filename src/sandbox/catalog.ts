@@ -3,7 +3,12 @@
  * people's names. Amount ranges are in US cents; other currencies convert from them (see CURRENCIES).
  */
 
-export type Group = 'CHECKING' | 'SAVINGS' | 'CREDIT_CARD' | 'LOANS';
+/**
+ * The simulator's own account kinds. Each dialect names them its way (US `CREDITCARD`/`LINEOFCREDIT`,
+ * Asia-Pacific `CREDIT_CARD`/`LOANS`); these names are the Asia-Pacific ones, kept for the truth API.
+ * LINE_OF_CREDIT, BROKERAGE and RETIREMENT are US-only kinds.
+ */
+export type Group = 'CHECKING' | 'SAVINGS' | 'CREDIT_CARD' | 'LOANS' | 'LINE_OF_CREDIT' | 'BROKERAGE' | 'RETIREMENT';
 
 export interface Template {
   desc: string;
@@ -147,6 +152,10 @@ export const RANDOM_POOLS: Readonly<Record<Group, readonly number[]>> = {
   CHECKING: [...repeat(range(0, 17), 2), ...repeat([45, 46, 47, 48, 49, 50], 3)],
   SAVINGS: [...repeat([T.fromChecking], 3), T.toChecking, T.toChecking],
   LOANS: [T.extraPrincipal, T.loanInterest, T.loanInterest],
+  LINE_OF_CREDIT: [T.extraPrincipal, T.loanInterest, T.loanInterest],
+  // Investment accounts carry holdings, not transactions.
+  BROKERAGE: [],
+  RETIREMENT: [],
 };
 
 export interface Currency { code: string; decimals: number; /** minor units per US cent */ perCent: number }
@@ -155,6 +164,11 @@ export const CURRENCIES: Readonly<Record<string, Currency>> = {
   USD: { code: 'USD', decimals: 2, perCent: 1 },
   JPY: { code: 'JPY', decimals: 0, perCent: 1.5 },
   BHD: { code: 'BHD', decimals: 3, perCent: 3.76 },
+  // Home currencies of the Asia-Pacific markets (rough rates: amounts only need to look plausible).
+  SGD: { code: 'SGD', decimals: 2, perCent: 1.35 },
+  HKD: { code: 'HKD', decimals: 2, perCent: 7.8 },
+  AUD: { code: 'AUD', decimals: 2, perCent: 1.5 },
+  INR: { code: 'INR', decimals: 2, perCent: 83 },
 };
 
 export const PRODUCTS: Readonly<Record<Group, ReadonlyArray<{ name: string; code: string; nickname: string }>>> = {
@@ -175,6 +189,12 @@ export const PRODUCTS: Readonly<Record<Group, ReadonlyArray<{ name: string; code
     { name: 'Citi Personal Loan', code: 'LN_PL01', nickname: 'Kitchen' },
     { name: 'Citi Mortgage', code: 'LN_MG01', nickname: 'Home' },
   ],
+  LINE_OF_CREDIT: [{ name: 'Checking Plus Line of Credit', code: 'LC_CP01', nickname: 'Checking plus' }],
+  BROKERAGE: [
+    { name: 'Brokerage IRA', code: 'BR_IRA01', nickname: 'Investments' },
+    { name: 'Citi Self Invest', code: 'BR_SI01', nickname: 'Stocks' },
+  ],
+  RETIREMENT: [{ name: 'Rollover IRA', code: 'RT_RO01', nickname: 'Retirement' }],
 };
 
 export const FIRST_NAMES: readonly string[] = [

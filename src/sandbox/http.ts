@@ -9,6 +9,16 @@ export interface Reply {
   body: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Set on Citi resource errors: the server renders it in the market's error body shape (contract §2). */
+  citiError?: CitiErrorObject;
+}
+
+export interface CitiErrorObject {
+  type: string;
+  code: string;
+  details: string;
+  location: string;
+  moreInfo: string;
 }
 
 const JSON_TYPE = 'application/json';
@@ -17,10 +27,22 @@ export function json(status: number, value: unknown, headers?: Record<string, st
   return { status, body: JSON.stringify(value), contentType: JSON_TYPE, ...(headers ? { headers } : {}) };
 }
 
-/** Contract §2 error body. */
+/** Contract §2 error, as the flat Asia-Pacific body; errorBodyFor turns it into the US `errors[]` list. */
 export function citiError(status: number, code: string, details: string, location = ''): Reply {
   const type = status >= 500 ? 'fatal' : 'error';
-  return json(status, { type, code, details, location, moreInfo: 'https://sandbox.apihub.citi.com/gcb/api/errors' });
+  const error: CitiErrorObject = { type, code, details, location, moreInfo: 'https://sandbox.apihub.citi.com/gcb/api/errors' };
+  return { ...json(status, error), citiError: error };
+}
+
+/** US v2 wraps every error object in `{"errors":[…]}` [spec]; Asia-Pacific sends it flat [seen]. */
+export function inErrorList(reply: Reply): Reply {
+  if (!reply.citiError) return reply;
+  return { ...reply, body: JSON.stringify({ errors: [reply.citiError] }) };
+}
+
+/** The API gateway's own 404 for a path no API serves (contract §2: the gateway body shape). */
+export function gatewayNotFound(): Reply {
+  return json(404, { httpCode: '404', httpMessage: 'Not Found', moreInformation: 'No resources match requested URI' });
 }
 
 export const badRequest = (details: string, location = ''): Reply => citiError(400, 'invalidRequest', details, location);

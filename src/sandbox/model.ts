@@ -77,6 +77,24 @@ export interface Account {
   rng: Rng;
   shape: AccountShape;
   override: AccountOverride | null;
+  /** Brokerage positions or retirement plan components (empty for other kinds). */
+  holdings: HoldingSpec[];
 }
 
-export const isLiability = (group: Group): boolean => group === 'CREDIT_CARD' || group === 'LOANS';
+/** One brokerage position (`security` set) or retirement plan component (`security` -1). */
+export interface HoldingSpec {
+  /** Index into SECURITIES; -1 for a plan component. */
+  security: number;
+  /** Positions: thousandths of a unit. Components: the principal in minor units. */
+  quantity: number;
+  /** Components: the day it started earning; positions: unused. */
+  since: number;
+}
+
+export const isLiability = (group: Group): boolean => group === 'CREDIT_CARD' || group === 'LOANS' || group === 'LINE_OF_CREDIT';
+
+/** Loans and lines of credit: a principal that monthly payments pay down. */
+export const isLoanLike = (group: Group): boolean => group === 'LOANS' || group === 'LINE_OF_CREDIT';
+
+/** Investment accounts: valued from holdings, no transactions. */
+export const isInvestment = (group: Group): boolean => group === 'BROKERAGE' || group === 'RETIREMENT';

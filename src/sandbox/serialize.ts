@@ -4,24 +4,21 @@
  * power of ten, which prints the exact decimal (1234 / 100 -> 12.34).
  */
 import { MCC_DESCRIPTIONS, TEMPLATES, type Group } from './catalog.ts';
-import { compactDay, isoDay } from './dates.ts';
+import { compactDay, dayOfMonth, isoDay } from './dates.ts';
 import { FLAG_CORRECTED, FLAG_EXTRA_FIELD, lowerBound, type Row } from './ledger.ts';
+import type { Market } from './market.ts';
 import { isLiability, type Account, type Statement } from './model.ts';
 import { balanceEffect, MAX_PENDING_DAYS } from './simulate.ts';
 
-export const TRANSACTIONS_KEY: Readonly<Record<Group, string>> = {
-  CHECKING: 'checkingAccountTransactions',
-  SAVINGS: 'savingsAccountTransactions',
-  CREDIT_CARD: 'creditCardAccountTransactions',
-  LOANS: 'loanAccountTransactions',
-};
+/** US v2 type names where they differ from the simulator's (contract §4 enums per kind). */
+const US_CARD_TYPES: Readonly<Record<string, string>> = { FEE: 'FEES', INTEREST: 'INTEREST_CHARGES', CASH_ADVANCE: 'CASH_ADVANCES' };
+const US_DEPOSIT_TYPES: Readonly<Record<string, string>> = { FEE: 'FEES', INTEREST: 'DIVIDEND_AND_INTEREST', CHECK: 'WITHDRAWAL' };
+const US_LOAN_TYPES: Readonly<Record<string, string>> = { INTEREST: 'INTEREST_CHARGED', FEE: 'FEE', CASH_ADVANCE: 'CASH_ADVANCE' };
 
-export const SUMMARY_KEY: Readonly<Record<Group, string>> = {
-  CHECKING: 'checkingAccountSummary',
-  SAVINGS: 'savingsAccountSummary',
-  CREDIT_CARD: 'creditCardAccountSummary',
-  LOANS: 'loanAccountSummary',
-};
+function usType(group: Group, type: string): string {
+  const table = group === 'CREDIT_CARD' ? US_CARD_TYPES : isLiability(group) ? US_LOAN_TYPES : US_DEPOSIT_TYPES;
+  return table[type] ?? type;
+}
 
 export function money(acct: Account, minor: number): number {
   return minor / 10 ** acct.currency.decimals;
@@ -39,30 +36,41 @@ export function lastStatementDay(acct: Account): number {
   return acct.statements[acct.statements.length - 1]?.day ?? Number.NEGATIVE_INFINITY;
 }
 
-export function rowStatus(acct: Account, row: Row, billedUpTo: number): string {
+/** US cards always say BILLED/UNBILLED once posted (its card status enum has no POSTED); elsewhere only under the 'billedStatus' shape. */
+export function rowStatus(acct: Account, row: Row, billedUpTo: number, market: Market): string {
   if (row.post < 0) return 'PENDING';
-  if (acct.shape === 'billedStatus' && acct.group === 'CREDIT_CARD') return row.post <= billedUpTo ? 'BILLED' : 'UNBILLED';
+  if (acct.group === 'CREDIT_CARD' && (acct.shape === 'billedStatus' || market.dialect === 'us-v2')) return row.post <= billedUpTo ? 'BILLED' : 'UNBILLED';
   return 'POSTED';
 }
 
-/** The signed amount as the API shows it: card payments and credits are negative (contract §4). */
-export function shownAmount(acct: Account, row: Row): number {
-  const negative = acct.group === 'CREDIT_CARD' && TEMPLATES[row.tpl]!.credit;
+/**
+ * The amount as the API shows it. US v2: a magnitude whose direction is debitCreditMemo (a card
+ * payment is a positive CREDIT). Asia-Pacific: card payments and credits are negative (contract §4).
+ */
+export function shownAmount(acct: Account, row: Row, market: Market): number {
+  const negative = market.dialect === 'apac-v1' && acct.group === 'CREDIT_CARD' && TEMPLATES[row.tpl]!.credit;
   return money(acct, negative ? -row.amt : row.amt);
 }
 
-export function rowJson(acct: Account, row: Row, billedUpTo: number): Record<string, unknown> {
+/** The customer's view: money arriving is positive, money leaving negative, as exact JSON number text. */
+export function signedAmount(acct: Account, row: Row): string {
+  return String(money(acct, TEMPLATES[row.tpl]!.credit ? row.amt : -row.amt));
+}
+
+export function rowJson(acct: Account, row: Row, billedUpTo: number, market: Market): Record<string, unknown> {
   const t = TEMPLATES[row.tpl]!;
+  const us = market.dialect === 'us-v2';
   const out: Record<string, unknown> = {};
-  if (acct.shape !== 'noIds') out.transactionId = transactionId(acct, row);
+  // US v2 sends no id on pending rows (contract §4); India names its id transactionReferenceId.
+  if (acct.shape !== 'noIds' && !(us && row.post < 0)) out[market.idField] = transactionId(acct, row);
   out.accountId = acct.accountId;
   out.displayAccountNumber = acct.displayNumber;
   out.transactionDate = isoDay(row.day);
   if (row.post >= 0) out.transactionPostingDate = isoDay(row.post);
   out.transactionDescription = row.flags & FLAG_CORRECTED ? `${t.desc} - ADJUSTED` : t.desc;
   if (t.ext) out.transactionDescriptionExtension = t.ext.replace('{ref}', String(100_000 + ((row.seq * 7919) % 900_000)));
-  out.transactionAmount = shownAmount(acct, row);
-  if (acct.group !== 'CREDIT_CARD') out.debitCreditMemo = t.credit ? 'CREDIT' : 'DEBIT';
+  out.transactionAmount = shownAmount(acct, row, market);
+  if (us || acct.group !== 'CREDIT_CARD') out.debitCreditMemo = t.credit ? 'CREDIT' : 'DEBIT';
   out.currencyCode = acct.currency.code;
   if (t.foreign && acct.currency.code === 'USD') {
     const f = t.foreign;
@@ -70,8 +78,8 @@ export function rowJson(acct: Account, row: Row, billedUpTo: number): Record<str
     out.foreignCurrencyCode = f.currency;
     out.foreignExchangeRate = f.rate;
   }
-  out.transactionStatus = rowStatus(acct, row, billedUpTo);
-  out.transactionType = t.type;
+  out.transactionStatus = rowStatus(acct, row, billedUpTo, market);
+  out.transactionType = us ? usType(acct.group, t.type) : t.type;
   if (t.check) out.checkNumber = 1000 + (row.seq % 9000);
   if (row.auth > 0) out.transactionAuthorizationCode = authCode(row.auth);
   if (t.mcc) {
@@ -100,7 +108,9 @@ function pendingHold(acct: Account): number {
 }
 
 export interface Balances {
+  /** Deposits: money held. Cards, loans, lines of credit: amount owed. Investments: cash held. */
   current: number;
+  /** Deposits: what can be spent. Cards and lines of credit: credit left. Loans and investments: null. */
   available: number | null;
 }
 
@@ -111,38 +121,13 @@ export function balances(acct: Account): Balances {
     case 'SAVINGS':
       return { current: money(acct, acct.balance), available: money(acct, acct.balance - pendingHold(acct)) };
     case 'CREDIT_CARD':
+    case 'LINE_OF_CREDIT':
       return { current: money(acct, acct.balance), available: money(acct, Math.max(0, acct.creditLimit - acct.balance - pendingHold(acct))) };
     case 'LOANS':
+    case 'BROKERAGE':
+    case 'RETIREMENT':
       return { current: money(acct, acct.balance), available: null };
   }
-}
-
-export function accountSummary(acct: Account): Record<string, unknown> {
-  const b = balances(acct);
-  const s: Record<string, unknown> = {
-    productName: acct.productName,
-    productCode: acct.productCode,
-    accountNickname: acct.nickname,
-    displayAccountNumber: acct.displayNumber,
-    accountId: acct.accountId,
-    currencyCode: acct.currency.code,
-    accountStatus: acct.status,
-    accountClassification: isLiability(acct.group) ? 'LIABILITY' : 'ASSET',
-    currentBalance: b.current,
-  };
-  if (b.available !== null) s.availableBalance = b.available;
-  if (acct.group === 'CREDIT_CARD') {
-    const last = acct.statements[acct.statements.length - 1];
-    s.outstandingBalance = b.current;
-    s.availableCredit = b.available;
-    s.creditLimit = money(acct, acct.creditLimit);
-    if (last) {
-      s.minimumDueAmount = money(acct, last.minDue);
-      s.paymentDueDate = isoDay(last.dueDay);
-    }
-  }
-  if (acct.group === 'LOANS') s.interestRate = 6.5;
-  return { [SUMMARY_KEY[acct.group]]: s };
 }
 
 /** Rows billed on a statement, newest first. Immutable once issued (corrections skip billed rows). */
@@ -168,4 +153,12 @@ export function statementSummary(acct: Account, st: Statement): Record<string, u
     paymentDueDate: isoDay(st.dueDay),
     pastDueAmount: 0,
   };
+}
+
+/** The next monthly loan instalment (the 5th, see data.ts), or null when nothing is owed. */
+export function nextLoanPayment(acct: Account, today: number): { day: number; amount: number } | null {
+  if (acct.status === 'CLOSED' || acct.balance <= 0) return null;
+  let day = today + 1;
+  while (dayOfMonth(day) !== 5) day++;
+  return { day, amount: money(acct, Math.min(acct.balance, Math.max(1, Math.round(acct.openingBalance / 60)))) };
 }

@@ -11,9 +11,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { ADMIN_PREFIX, handleAdmin } from './admin.ts';
 import { authorizeDecision, authorizeGet, DECISION_PATH, type AuthorizeDeps } from './authorize.ts';
-import { isoDay, parseDay, todayUtcDay } from './dates.ts';
+import { isoDay, parseDay } from './dates.ts';
 import { FaultInjector, type FaultPlan } from './faults.ts';
-import { badRequest, citiError, headerValue, readBody, type Reply } from './http.ts';
+import { badRequest, citiError, gatewayNotFound, headerValue, inErrorList, readBody, type Reply } from './http.ts';
+import { dayIn, marketOf } from './market.ts';
 import { OAuthState } from './oauth.ts';
 import { RateLimiter } from './rateLimit.ts';
 import { Rng, deriveSeed } from './rng.ts';
@@ -26,16 +27,19 @@ import { World } from './world.ts';
 
 export const BASE_PATH = '/gcb/api';
 const REQUIRED_SCOPE = 'accounts_details_transactions';
-const TOKEN_ROUTES: Record<string, TokenEndpoint> = {
-  '/authCode/oauth2/token/us/gcb': 'token',
-  '/authCode/oauth2/refresh': 'refresh',
-  '/authCode/oauth2/revoke': 'revoke',
-};
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const seed = opts.seed ?? 42;
   const host = opts.host ?? '127.0.0.1';
-  const startDay = opts.today === undefined ? todayUtcDay() : parseDay(opts.today);
+  const market = marketOf(opts.country ?? 'US');
+  // Only the market's own token path exists (contract §1: the country, lower case, is in the path).
+  const TOKEN_ROUTES: Record<string, TokenEndpoint> = {
+    [market.tokenPath]: 'token',
+    '/authCode/oauth2/refresh': 'refresh',
+    '/authCode/oauth2/revoke': 'revoke',
+  };
+  // The world's date is the bank's current date, which is the date in the market's time zone.
+  const startDay = opts.today === undefined ? dayIn(market.timeZone, Date.now()) : parseDay(opts.today);
   if (startDay === undefined) throw new TypeError(`SandboxOptions.today must be YYYY-MM-DD, got ${JSON.stringify(opts.today)}`);
   const pageSize = opts.pageSize ?? 50;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new TypeError('SandboxOptions.pageSize must be a whole number >= 1');
@@ -43,7 +47,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const clientId = opts.clientId ?? `sandbox-${idRng.chars('0123456789abcdef', 16)}`;
   const clientSecret = opts.clientSecret ?? `secret-${idRng.chars('0123456789abcdefghijklmnopqrstuvwxyz', 32)}`;
 
-  const world = new World(seed, startDay, opts.profile ?? { users: 3, accountsPerUser: 'mixed', historyMonths: 24 });
+  const world = new World(seed, startDay, opts.profile ?? { users: 3, accountsPerUser: 'mixed' }, market);
   const stats = new StatsRecorder();
   const oauth = new OAuthState(clientId, clientSecret, opts.accessTokenTtlSeconds ?? 1800, () => world.today, stats);
   const faults = new FaultInjector(seed, opts.faults);
@@ -84,6 +88,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     res.socket?.destroy();
   }
 
+  /** US v2 wraps error objects in `{"errors":[…]}`; Asia-Pacific sends them flat (contract §2). */
+  const asMarket = (reply: Reply): Reply => (market.dialect === 'us-v2' ? inErrorList(reply) : reply);
+
   async function handleResource(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, params: URLSearchParams): Promise<number | 'reset'> {
     const arrival = Date.now();
     const auth = headerValue(req, 'authorization');
@@ -120,14 +127,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if ('reason' in who) return citiError(401, 'unAuthorized', who.reason, 'Authorization');
       if (plan.kind === 'expireToken') return citiError(401, 'unAuthorized', 'access token expired', 'Authorization');
       if (!who.grant.scope.split(' ').includes(REQUIRED_SCOPE)) return citiError(403, 'accessNotConfigured', `the grant lacks scope ${REQUIRED_SCOPE}`);
-      return route.run({ world, grant: who.grant, params, pageSize, stats, mutateDuringPagination: faults.faults.mutateDuringPagination });
+      return route.run({ world, market, grant: who.grant, params, pageSize, stats, mutateDuringPagination: faults.faults.mutateDuringPagination });
     })();
     await sleep(plan.delayMs);
     if (reply === 'reset') {
       resetSocket(res);
       return 'reset';
     }
-    send(res, reply, plan.truncate && reply.status === 200);
+    send(res, asMarket(reply), plan.truncate && reply.status === 200);
     return reply.status;
   }
 
@@ -174,14 +181,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (oauthDone) {
       ({ route, status } = oauthDone);
     } else {
-      const resource = rel !== undefined && req.method === 'GET' ? matchResource(rel) : undefined;
+      const resource = rel !== undefined && req.method === 'GET' ? matchResource(rel, market) : undefined;
       if (resource) {
         route = resource.name;
         stats.request(route);
         status = await handleResource(req, res, resource, url.searchParams);
       } else {
         stats.request(route);
-        send(res, citiError(404, 'resourceNotFound', `no route ${req.method ?? ''} ${path}`));
+        // US: the API gateway answers paths no API serves (statements among them) with its own body.
+        send(res, market.dialect === 'us-v2' ? gatewayNotFound() : citiError(404, 'resourceNotFound', `no route ${req.method ?? ''} ${path}`));
       }
     }
     stats.status(status);
@@ -223,6 +231,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     port,
     clientId,
     clientSecret,
+    country: market.country,
     users: world.users,
     today: () => isoDay(world.today),
     advance: (days) => world.advance(days),
@@ -236,7 +245,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       q.set('response_type', 'code');
       q.set('client_id', clientId);
       q.set('scope', scope ?? 'accounts_details_transactions customers_profiles');
-      q.set('countryCode', 'US');
+      q.set('countryCode', market.country);
       q.set('businessCode', 'GCB');
       q.set('locale', 'en_US');
       q.set('state', state);
@@ -262,7 +271,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     resetStats: () => stats.reset(),
     issuedSecrets: () => oauth.issuedSecrets(),
     truth: (userId) => ({
-      accounts: (userId === undefined ? world.accounts : world.accountsOf(userId)).map(truthOf),
+      accounts: (userId === undefined ? world.accounts : world.accountsOf(userId)).map((a) => truthOf(a, world.today, market)),
+      insurancePolicies: (userId === undefined ? world.users.map((u) => u.userId) : [userId]).flatMap((u) => world.insuranceOf(u)),
     }),
     // Idempotent: the CLI and its caller may both close on SIGTERM; both wait for the same shutdown.
     close: () => {

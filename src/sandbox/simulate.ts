@@ -7,7 +7,7 @@
 import { RANDOM_POOLS, T, TEMPLATES } from './catalog.ts';
 import { statementIdOf } from './dates.ts';
 import { FLAG_CORRECTED, FLAG_DROP_AUTH, FLAG_EXTRA_FIELD, FLAG_VANISH, insertRow, lowerBound, removeRow, type Row } from './ledger.ts';
-import { isLiability, type Account } from './model.ts';
+import { isLiability, isLoanLike, type Account } from './model.ts';
 
 export interface DayContext {
   day: number;
@@ -128,7 +128,7 @@ function randomEvent(acct: Account, day: number): void {
     t = TEMPLATES[tpl]!;
   }
   let amt = t.max === 0 ? recurringAmount(acct, tpl, 0, 0) : toMinor(acct, acct.rng.int(t.min, t.max));
-  if (acct.group === 'LOANS' && t.credit) {
+  if (isLoanLike(acct.group) && t.credit) {
     if (acct.balance <= 0) return;
     amt = Math.min(amt, acct.balance);
   }
@@ -190,7 +190,7 @@ export function stepAccount(acct: Account, ctx: DayContext): void {
       const due = r.dom === 0 ? (day - r.anchor) % 14 === 0 : r.dom === dom;
       if (!due) continue;
       let amt = recurringAmount(acct, r.tpl, r.amt, r.vary);
-      if (acct.group === 'LOANS' && TEMPLATES[r.tpl]!.credit) amt = Math.min(amt, acct.balance);
+      if (isLoanLike(acct.group) && TEMPLATES[r.tpl]!.credit) amt = Math.min(amt, acct.balance);
       if (amt > 0) addEvent(acct, day, r.tpl, amt);
     }
     for (let n = acct.rng.poisson(acct.rate); n > 0; n--) randomEvent(acct, day);

@@ -16,8 +16,10 @@ export interface SandboxProfile {
   accountsPerUser?: number | 'mixed';
   /** Approximate count over the history. @defaultValue about 300, varying per account */
   transactionsPerAccount?: number;
-  /** How far back history reaches. @defaultValue 24 */
+  /** How far back history reaches. @defaultValue the market's limit: 24 (US), 12 (Asia-Pacific) */
   historyMonths?: number;
+  /** Extra users, after the others, who hold no accounts (the API answers 400 noAccounts). @defaultValue 0 */
+  usersWithoutAccounts?: number;
 }
 
 export interface Faults {
@@ -41,13 +43,18 @@ export interface Faults {
 }
 
 export interface SandboxOptions {
+  /**
+   * The market, which selects the dialect (contract §0): 'US' speaks US v2; any other two-letter code
+   * (SG, HK, AU, IN, ...) speaks Asia-Pacific v1 with that market's variants. @defaultValue 'US'
+   */
+  country?: string;
   /** @defaultValue 42 */
   seed?: number;
   /** @defaultValue '127.0.0.1' */
   host?: string;
   /** @defaultValue 0 (a random free port) */
   port?: number;
-  /** World clock start, 'YYYY-MM-DD'. @defaultValue the current UTC date */
+  /** World clock start, 'YYYY-MM-DD': the bank's current date. @defaultValue today in the market's time zone */
   today?: string;
   /** @defaultValue { users: 3, accountsPerUser: 'mixed', historyMonths: 24 } */
   profile?: SandboxProfile;
@@ -81,24 +88,67 @@ export interface SandboxUser {
 }
 
 export interface TruthTransaction {
+  /** The row's id as served (`transactionReferenceId` in India); null when the row carries none (US pending rows, the 'noIds' shape). */
   transactionId: string | null;
   accountId: string;
   status: string;
   transactionDate: string;
   postingDate: string | null;
+  /** `transactionAmount` as served (US: always a magnitude, signed by debitCreditMemo). */
   amount: number;
+  /** The customer's view, exact: negative = money leaving the customer (contract §4 "Signs"). */
+  signedAmount: string;
   /** Exactly the object the API serves for this row now (with the account's current shape). */
   raw: Record<string, unknown>;
 }
 
+/** Every balance the account listing shows, as the exact text of the served value (see CitiBalances in src/citi/types.ts). */
+export interface TruthBalances {
+  current: string | null;
+  available: string | null;
+  outstanding: string | null;
+  availableCredit: string | null;
+  creditLimit: string | null;
+  minimumDue: string | null;
+  /** `9999-12-31` ("none") is null. */
+  paymentDueDate: string | null;
+  lastStatementBalance: string | null;
+  principal: string | null;
+  portfolioValue: string | null;
+}
+
+/** A brokerage holding or retirement plan component as served (see CitiHolding in src/citi/types.ts). */
+export interface TruthHolding {
+  kind: 'holding' | 'plan-component';
+  key: string;
+  symbol: string | null;
+  cusip: string | null;
+  name: string | null;
+  quantity: string | null;
+  price: string | null;
+  value: string | null;
+  currencyCode: string | null;
+  asOfDate: string | null;
+}
+
 export interface TruthAccount {
   accountId: string;
+  /** The simulator's kind: CHECKING, SAVINGS, CREDIT_CARD, LOANS, LINE_OF_CREDIT, BROKERAGE, RETIREMENT. */
   group: string;
+  /** The group as the listing names it (US `CREDITCARD`, Asia-Pacific `CREDIT_CARD`). */
+  accountGroup: string;
   type: string;
+  /** The account's currency; brokerage and retirement accounts serve none (see `served`). */
   currencyCode: string;
   status: string;
   currentBalance: number;
   availableBalance: number | null;
+  /** ASSET or LIABILITY (US balanceType, Asia-Pacific accountClassification). */
+  balanceType: 'ASSET' | 'LIABILITY';
+  balances: TruthBalances;
+  holdings: TruthHolding[];
+  /** Exactly the account object the listing serves now. */
+  served: Record<string, unknown>;
   /** Newest first, as the API pages them. */
   transactions: TruthTransaction[];
 }
@@ -155,6 +205,8 @@ export interface Sandbox {
   stats(): SandboxStats;
   resetStats(): void;
   issuedSecrets(): string[];
-  truth(userId?: string): { accounts: TruthAccount[] };
+  /** The market the sandbox serves ('US', 'SG', ...). */
+  readonly country: string;
+  truth(userId?: string): { accounts: TruthAccount[]; insurancePolicies: Array<Record<string, unknown>> };
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { RANDOM_POOLS, TEMPLATES } from './catalog.ts';
 import { dayOfMonth, isoDay } from './dates.ts';
 import { buildPopulation } from './data.ts';
 import { FLAG_VANISH, type Row } from './ledger.ts';
+import type { Market } from './market.ts';
 import type { Account } from './model.ts';
 import { addPending, MAX_PENDING_DAYS, stepAccount } from './simulate.ts';
 import type { SandboxProfile, SandboxUser } from './types.ts';
@@ -16,11 +17,13 @@ export class World {
   readonly startDay: number;
   private readonly byId = new Map<string, Account>();
   private readonly byUser = new Map<string, Account[]>();
+  private readonly insurance: Map<string, Record<string, unknown>[]>;
   private day: number;
 
-  constructor(seed: number, today: number, profile: SandboxProfile) {
-    const pop = buildPopulation(seed, profile, today);
+  constructor(seed: number, today: number, profile: SandboxProfile, market: Market) {
+    const pop = buildPopulation(seed, profile, today, market);
     this.users = pop.users;
+    this.insurance = pop.insurance;
     this.accounts = pop.accounts;
     this.startDay = pop.startDay;
     for (const a of this.accounts) {
@@ -57,6 +60,11 @@ export class World {
 
   accountsOf(userId: string): Account[] {
     return this.byUser.get(userId) ?? [];
+  }
+
+  /** Asia-Pacific insurance policies: listed, not accounts (no transactions, not in accountIds). */
+  insuranceOf(userId: string): Record<string, unknown>[] {
+    return this.insurance.get(userId) ?? [];
   }
 
   hasUser(userId: string): boolean {

@@ -49,19 +49,37 @@ export async function postForm(sb: Sandbox, path: string, form: Record<string, s
 export const refresh = (sb: Sandbox, refreshToken: string): Promise<Res> =>
   postForm(sb, '/authCode/oauth2/refresh', { grant_type: 'refresh_token', refresh_token: refreshToken });
 
-/** Every row of a window, following nextStartIndex to the end. */
+/** The market's paths: US v2 or Asia-Pacific v1 (contract §0). */
+export const accountsPath = (sb: Sandbox): string => (sb.country === 'US' ? '/v2/accounts/details' : '/v1/accounts');
+export const transactionsPath = (sb: Sandbox, accountId: string): string => `/${sb.country === 'US' ? 'v2' : 'v1'}/accounts/${accountId}/transactions`;
+export const tokenPath = (sb: Sandbox): string => `/authCode/oauth2/token/${sb.country.toLowerCase()}/gcb`;
+
+/** The rows of a transactions answer, whatever the market keys them by (contract §4). */
+export function rowsOf(body: Record<string, unknown>): Record<string, unknown>[] {
+  const key = Object.keys(body).find((k) => k === 'transaction' || k === 'transactions' || k.endsWith('AccountTransactions'));
+  if (key === undefined) throw new Error(`no transactions key in ${Object.keys(body).join(', ')}`);
+  const v = body[key];
+  return Array.isArray(v) ? (v as Record<string, unknown>[]) : [v as Record<string, unknown>];
+}
+
+/** The code of an error body in either dialect's shape. */
+export function errorCode(body: Record<string, unknown>): unknown {
+  const list = body.errors as Array<Record<string, unknown>> | undefined;
+  return list ? list[0]?.code : body.code;
+}
+
+/** Every row of a window, following nextStartIndex to the end; a 204 is an empty window. */
 export async function pageAll(sb: Sandbox, token: string, accountId: string, from: string, to: string, extra = ''): Promise<{ rows: Record<string, unknown>[]; pages: number }> {
   const rows: Record<string, unknown>[] = [];
   let next = '';
   let pages = 0;
   do {
     const q = `transactionFromDate=${from}&transactionToDate=${to}${extra}${next ? `&nextStartIndex=${next}` : ''}`;
-    const r = await get(sb, `/v1/accounts/${accountId}/transactions?${q}`, token);
+    const r = await get(sb, `${transactionsPath(sb, accountId)}?${q}`, token);
+    if (r.status === 204) break;
     if (r.status !== 200) throw new Error(`page ${pages} answered ${r.status}: ${r.text}`);
     pages++;
-    const key = Object.keys(r.json).find((k) => k.endsWith('Transactions'))!;
-    const v = r.json[key];
-    rows.push(...(Array.isArray(v) ? (v as Record<string, unknown>[]) : [v as Record<string, unknown>]));
+    rows.push(...rowsOf(r.json));
     next = String(r.json.nextStartIndex ?? '');
   } while (next !== '');
   return { rows, pages };
@@ -72,7 +90,7 @@ export async function codeFlow(sb: Sandbox, redirectUri = 'http://127.0.0.1:9/cb
   const r = await request(sb.authorizeUrl({ redirectUri, state: 's1' }));
   await r.body.text();
   const code = new URL(String(r.headers.location)).searchParams.get('code')!;
-  const t = await postForm(sb, '/authCode/oauth2/token/us/gcb', { grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+  const t = await postForm(sb, tokenPath(sb), { grant_type: 'authorization_code', code, redirect_uri: redirectUri });
   return t.json as unknown as TokenResponse;
 }
 

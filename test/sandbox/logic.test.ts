@@ -4,6 +4,8 @@ import { insertRow, lowerBound, removeRow, windowRange, type Row } from '../../s
 import { parseRequestSize, parseStart, parseWindow } from '../../src/sandbox/paging.ts';
 import { Rng } from '../../src/sandbox/rng.ts';
 import { T, TEMPLATES } from '../../src/sandbox/catalog.ts';
+import { dayIn, marketOf } from '../../src/sandbox/market.ts';
+import { decimalString } from '../../src/sandbox/holdings.ts';
 
 const row = (day: number, seq: number): Row => ({ seq, day, post: day, amt: 1, tpl: 0, auth: 0, bal: 0, flags: 0, due: -1 });
 const q = (s: string) => new URLSearchParams(s);
@@ -34,11 +36,48 @@ describe('ledger', () => {
 });
 
 describe('paging rules', () => {
-  it('12 months inclusive for deposits, 90 days for cards', () => {
-    expect(parseWindow(q('transactionFromDate=2025-11-26&transactionToDate=2026-11-25'), false).ok).toBe(true);
-    expect(parseWindow(q('transactionFromDate=2025-11-25&transactionToDate=2026-11-25'), false).ok).toBe(false);
-    expect(parseWindow(q('transactionFromDate=2026-08-28&transactionToDate=2026-11-25'), true).ok).toBe(true);
-    expect(parseWindow(q('transactionFromDate=2026-08-27&transactionToDate=2026-11-25'), true).ok).toBe(false);
+  const today = parseDay('2026-11-25')!;
+  const SG = marketOf('SG');
+  const US = marketOf('US');
+  const code = (r: ReturnType<typeof parseWindow>) => (r.ok ? 'ok' : r.code);
+
+  it('Asia-Pacific: 12 months back, 12 months inclusive for deposits, 90 days for cards', () => {
+    expect(code(parseWindow(q('transactionFromDate=2025-11-26&transactionToDate=2026-11-25'), today, SG, false))).toBe('ok');
+    expect(code(parseWindow(q('transactionFromDate=2025-11-25&transactionToDate=2026-11-24'), today, SG, false))).toBe('invalidRequest');
+    expect(code(parseWindow(q('transactionFromDate=2026-08-28&transactionToDate=2026-11-25'), today, SG, true))).toBe('ok');
+    expect(code(parseWindow(q('transactionFromDate=2026-08-27&transactionToDate=2026-11-25'), today, SG, true))).toBe('invalidRequest');
+    expect(code(parseWindow(q('transactionFromDate=2026-11-01&transactionToDate=2026-11-26'), today, SG, false))).toBe('tranxToDateAfterCurrDate');
+  });
+
+  it('US: unlimited windows within 24 months, one code per broken rule [spec]', () => {
+    expect(code(parseWindow(q('transactionFromDate=2024-11-26&transactionToDate=2026-11-25'), today, US, true))).toBe('ok');
+    expect(code(parseWindow(q('transactionFromDate=2024-11-25&transactionToDate=2026-11-25'), today, US, false))).toBe('tranxFromDate2YrsPriorToCurrDate');
+    expect(code(parseWindow(q('transactionFromDate=2026-11-01&transactionToDate=2026-11-26'), today, US, false))).toBe('tranxToDateAfterCurrDate');
+    expect(code(parseWindow(q('transactionFromDate=2026-11-02&transactionToDate=2026-11-01'), today, US, false))).toBe('transactionFromToDateComboInvalid');
+    expect(code(parseWindow(q('transactionFromDate=20261101&transactionToDate=2026-11-01'), today, US, false))).toBe('invalidTransactionFromDate');
+    expect(code(parseWindow(q('transactionFromDate=2026-11-01&transactionToDate=2026-13-01'), today, US, false))).toBe('invalidTransactionToDate');
+    expect(code(parseWindow(q('transactionFromDate=2026-11-01'), today, US, false))).toBe('invalidRequest');
+  });
+
+  it("the bank's current date is the market's: 02:00 UTC is still yesterday in New York, already today in Singapore", () => {
+    const at = Date.parse('2026-11-26T02:00:00Z');
+    expect(isoDay(dayIn(US.timeZone, at))).toBe('2026-11-25');
+    expect(isoDay(dayIn(SG.timeZone, at))).toBe('2026-11-26');
+  });
+
+  it('markets: token path, array key and id field per country', () => {
+    expect([US.tokenPath, SG.tokenPath, marketOf('in').tokenPath]).toEqual(['/authCode/oauth2/token/us/gcb', '/authCode/oauth2/token/sg/gcb', '/authCode/oauth2/token/in/gcb']);
+    expect([US, SG, marketOf('IN'), marketOf('HK')].map((m) => m.transactionsKey('CREDIT_CARD'))).toEqual([
+      'creditCardAccountTransactions', 'transaction', 'transactions', 'creditCardAccountTransactions',
+    ]);
+    expect(marketOf('IN').idField).toBe('transactionReferenceId');
+    expect(() => marketOf('USA')).toThrow(/two-letter/);
+  });
+
+  it('decimal strings are exact with every decimal', () => {
+    expect([decimalString(364315072, 2), decimalString(5, 2), decimalString(-1250, 2), decimalString(7, 0), decimalString(1, 3)]).toEqual([
+      '3643150.72', '0.05', '-12.50', '7', '0.001',
+    ]);
   });
 
   it('offsets and request sizes', () => {
