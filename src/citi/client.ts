@@ -1,21 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidFieldError, MalformedResponseError } from './errors.ts';
+import { bankToday } from './bankDate.ts';
+import { dialectFor, type Dialect } from './dialects/index.ts';
+import { AccountUnavailableError, InvalidFieldError, MalformedResponseError, WindowOutOfRangeError } from './errors.ts';
 import { RequestExecutor, type RequestEvent } from './executor.ts';
 import type { RequestGate } from './gate.ts';
 import { HttpTransport, type Timeouts, type TlsOptions, type Transport } from './http.ts';
-import { normalizeAccount, normalizeStatement, normalizeStatementRef, normalizeTransaction, transactionsKeyFor, within } from './normalize.ts';
+import { normalizeStatement, normalizeStatementRef, normalizeTransaction, within } from './normalize.ts';
 import { CitiOAuth } from './oauth.ts';
 import { malformedFrom, parseJsonBody, validate } from './parse.ts';
-import { accountsPageSchema, statementListSchema, statementResponseSchema, transactionsPageSchema } from './schemas.ts';
+import { statementListSchema, statementResponseSchema } from './schemas.ts';
 import { SyntheticKeyCounter } from './synthetic-keys.ts';
-import type { AccessTokenProvider, CitiAccount, CitiLogger, CitiStatement, CitiStatementRef, CitiTransaction, TransactionPage } from './types.ts';
-import { isWindowAllowed, lastDayOfWindow } from './windows.ts';
+import type {
+  AccessTokenProvider,
+  CitiAccount,
+  CitiAccountListing,
+  CitiLogger,
+  CitiNotSynced,
+  CitiStatement,
+  CitiStatementRef,
+  CitiTransaction,
+  TransactionPage,
+} from './types.ts';
+import { addDays, isWindowAllowed, lastDayOfWindow, type WindowLimit } from './windows.ts';
 
 export interface CitiClientOptions {
   /** e.g. `https://sandbox.apihub.citi.com/gcb/api`; contract paths are appended to it. */
   baseUrl: string;
   clientId: string;
   clientSecret: string;
+  /** The market whose dialect this client speaks (contract §0); `forCountry` gives the others. @defaultValue 'US' */
+  country?: string | undefined;
   /** The one request budget of this client (and, with a shared gate, of every process). */
   gate: RequestGate;
   /** @defaultValue a logger that drops everything */
@@ -43,7 +57,7 @@ export interface AccountRef {
   accountId: string;
   accountType: string;
   /** Fallback for transaction rows without `currencyCode`. */
-  currencyCode?: string | undefined;
+  currencyCode?: string | null | undefined;
 }
 
 export interface TransactionPagesOptions {
@@ -54,66 +68,141 @@ export interface TransactionPagesOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** The wire and the retry policy, shared by the clients of every market. */
+interface Shared {
+  http: Transport & { close?: () => Promise<void> };
+  executor: RequestExecutor;
+  logger: CitiLogger;
+  opts: CitiClientOptions;
+  byCountry: Map<string, CitiClient>;
+}
+
+/** A 204 No Content: an empty window (§4), not a body to parse. */
+const NO_CONTENT = Symbol('no content');
+type Body = unknown;
+
+interface PageRead<T> {
+  value: T;
+  next: string | null;
+}
+
 const noop = () => {};
 const silent: CitiLogger = { debug: noop, info: noop, warn: noop, error: noop, child: () => silent };
 
 /**
- * Citi's retail API (contract §2–§5): paged async generators over accounts, transactions and
- * statements, plus `.oauth` for token calls (§1). Every HTTP attempt goes through one gate and one
- * retry policy (executor.ts); every response is validated and normalized before it is yielded.
+ * Citi's retail API (contract §2–§5) in one market's dialect (dialects/*.ts): accounts, paged
+ * transactions and statements, plus `.oauth` for token calls (§1). Every HTTP attempt goes through
+ * one gate and one retry policy (executor.ts), shared with the clients `forCountry` hands out; every
+ * response is read by the dialect's envelope readers and normalized before it is returned.
  */
 export class CitiClient {
   readonly oauth: CitiOAuth;
-  private readonly http: Transport & { close?: () => Promise<void> };
-  private readonly executor: RequestExecutor;
-  private readonly clientId: string;
+  readonly dialect: Dialect;
+  private readonly shared: Shared;
 
-  constructor(opts: CitiClientOptions) {
-    const now = opts.now ?? Date.now;
-    this.clientId = opts.clientId;
-    this.http = opts.transport ?? new HttpTransport({ baseUrl: opts.baseUrl, tls: opts.tls, timeouts: opts.timeouts });
-    this.executor = new RequestExecutor({
-      http: this.http,
-      gate: opts.gate,
-      logger: (opts.logger ?? silent).child({ component: 'citi-client' }),
-      maxRetries: opts.maxRetries ?? 5,
-      max429Retries: opts.max429Retries ?? 20,
-      retryBaseMs: opts.retryBaseMs ?? 250,
-      retryMaxMs: opts.retryMaxMs ?? 30_000,
-      onRequest: opts.onRequest,
-      now,
+  constructor(opts: CitiClientOptions, shared?: Shared) {
+    this.dialect = dialectFor(opts.country ?? 'US');
+    if (shared) {
+      this.shared = shared;
+    } else {
+      const now = opts.now ?? Date.now;
+      const http = opts.transport ?? new HttpTransport({ baseUrl: opts.baseUrl, tls: opts.tls, timeouts: opts.timeouts });
+      const logger = (opts.logger ?? silent).child({ component: 'citi-client' });
+      const executor = new RequestExecutor({
+        http,
+        gate: opts.gate,
+        logger,
+        maxRetries: opts.maxRetries ?? 5,
+        max429Retries: opts.max429Retries ?? 20,
+        retryBaseMs: opts.retryBaseMs ?? 250,
+        retryMaxMs: opts.retryMaxMs ?? 30_000,
+        onRequest: opts.onRequest,
+        now,
+      });
+      this.shared = { http, executor, logger, opts, byCountry: new Map() };
+      this.shared.byCountry.set(this.dialect.country, this);
+    }
+    this.oauth = new CitiOAuth({
+      baseUrl: opts.baseUrl,
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+      executor: this.shared.executor,
+      now: opts.now ?? Date.now,
+      tokenPath: this.dialect.tokenPath,
+      authorize: this.dialect.authorizeParams,
     });
-    this.oauth = new CitiOAuth({ baseUrl: opts.baseUrl, clientId: opts.clientId, clientSecret: opts.clientSecret, executor: this.executor, now });
   }
 
-  /** Every account of the user, across all pages (§3). */
-  async *accounts(tokens: AccessTokenProvider, opts: { signal?: AbortSignal | undefined } = {}): AsyncGenerator<CitiAccount> {
-    // Offsets are live (§4): an account can come twice across pages; callers get it once.
-    const seen = new Set<string>();
-    let cursor: string | null = null;
-    do {
-      const path = withQuery('/v1/accounts', { nextStartIndex: cursor });
-      const page = await this.get(tokens, path, opts.signal, (json) => {
-        const p = validate(accountsPageSchema, json, path);
-        const accounts = p.accountGroupSummary.flatMap((g, gi) =>
-          g.accounts.map((entry, ai) =>
-            guard(path, () => within(`accountGroupSummary[${gi}].accounts[${ai}]`, () => normalizeAccount(entry, g.accountGroup ?? null))),
-          ),
-        );
-        return { accounts, next: p.nextStartIndex };
-      });
-      for (const a of page.accounts) {
-        if (seen.has(a.accountId)) continue;
-        seen.add(a.accountId);
-        yield a;
+  /** The market this client speaks for (`US`, `SG`, …). */
+  get country(): string {
+    return this.dialect.country;
+  }
+
+  /** The client of another market, on the same wire, gate and retry policy (one deployment, many markets). */
+  forCountry(country: string): CitiClient {
+    const cc = dialectFor(country).country;
+    let client = this.shared.byCountry.get(cc);
+    if (!client) {
+      client = new CitiClient({ ...this.shared.opts, country: cc }, this.shared);
+      this.shared.byCountry.set(cc, client);
+    }
+    return client;
+  }
+
+  /** The bank's current date in this market's time zone (contract §0). */
+  today(now: Date = new Date()): string {
+    return bankToday(now, this.dialect.timeZone);
+  }
+
+  /** The longest window one transactions call may cover for this kind of account. */
+  windowLimit(accountType: string): WindowLimit {
+    return this.dialect.maxWindow(accountType);
+  }
+
+  /**
+   * Every account of the user (§3), across all pages, each id once. An id listed again under the same
+   * kind is a page overlap (live offsets, §4) and is dropped silently; under another kind it is a
+   * different account Citi gave the same id: reported in `repeated`, never merged. A 400 `noAccounts`
+   * is a listing with no accounts.
+   */
+  async listAccounts(tokens: AccessTokenProvider, opts: { signal?: AbortSignal | undefined } = {}): Promise<CitiAccountListing> {
+    const listing: CitiAccountListing = { accounts: [], repeated: [], notSynced: [] };
+    const kindOf = new Map<string, string>();
+    const paths = this.dialect.accountPaths;
+    for (let i = 0; i < paths.length; i++) {
+      const base = paths[i] as string;
+      try {
+        const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, opts.signal, (json, path) => {
+          if (json === NO_CONTENT) return { value: { accounts: [] as CitiAccount[], notSynced: [] as CitiNotSynced[] }, next: null };
+          const { accounts, notSynced, next } = this.read(path, () => this.dialect.readAccounts(json));
+          return { value: { accounts, notSynced }, next };
+        });
+        for await (const page of pages) {
+          for (const a of page.value.accounts) addAccount(listing, kindOf, a);
+          listing.notSynced.push(...page.value.notSynced);
+        }
+        return listing;
+      } catch (err) {
+        if (err instanceof AccountUnavailableError && err.code === 'noAccounts') return { accounts: [], repeated: [], notSynced: [] };
+        // The older US sandbox answers only `/v2/accounts`: a 404 on one listing moves to the next.
+        const nothingYet = listing.accounts.length === 0 && listing.notSynced.length === 0;
+        if (err instanceof AccountUnavailableError && err.status === 404 && nothingYet && i < paths.length - 1) continue;
+        throw err;
       }
-      cursor = nextCursor(path, cursor, page.next);
-    } while (cursor !== null);
+    }
+    return listing;
+  }
+
+  /** Every account of the user, each id once (see listAccounts). */
+  async *accounts(tokens: AccessTokenProvider, opts: { signal?: AbortSignal | undefined } = {}): AsyncGenerator<CitiAccount> {
+    yield* (await this.listAccounts(tokens, opts)).accounts;
   }
 
   /**
    * One window of an account's transactions (§4), page by page, so the caller can checkpoint
-   * `nextStartIndex` (and `keys.toJSON()`) after storing each page.
+   * `nextStartIndex` (and `keys.toJSON()`) after storing each page. 204 is an empty window. A 400
+   * saying the window leaves the bank's allowed range clamps it by a day at that end and tries once
+   * more (the usual cause: the bank's date is a day behind ours).
    */
   async *transactionPages(
     tokens: AccessTokenProvider,
@@ -122,37 +211,62 @@ export class CitiClient {
     to: string,
     opts: TransactionPagesOptions = {},
   ): AsyncGenerator<TransactionPage> {
-    if (!isWindowAllowed(from, to, account.accountType)) {
+    const limit = this.windowLimit(account.accountType);
+    if (!isWindowAllowed(from, to, limit)) {
       // Sending it would earn a 400 that reads as "skip this account": refuse the caller's bug here.
-      throw new RangeError(
-        `window ${from}..${to} is not allowed for a ${account.accountType} account (must end by ${lastDayOfWindow(from, account.accountType)})`,
-      );
+      throw new RangeError(`window ${from}..${to} is not allowed for a ${account.accountType} account (must end by ${lastDayOfWindow(from, limit)})`);
     }
     const keys = opts.keys ?? new SyntheticKeyCounter();
-    const arrayKey = transactionsKeyFor(account.accountType);
-    const schema = transactionsPageSchema(arrayKey);
-    const base = `/v1/accounts/${encodeURIComponent(account.accountId)}/transactions`;
-    let cursor: string | null = opts.startIndex || null;
-    do {
-      const path = withQuery(base, { transactionFromDate: from, transactionToDate: to, transactionStatus: 'ALL', nextStartIndex: cursor });
-      const page = await this.get(tokens, path, opts.signal, (json) => {
-        const p = validate(schema, json, path);
+    let window = { from, to };
+    let clamped = false;
+    for (;;) {
+      let yielded = false;
+      try {
+        for await (const page of this.windowPages(tokens, account, window, keys, opts)) {
+          yielded = true;
+          yield page;
+        }
+        return;
+      } catch (err) {
+        if (!(err instanceof WindowOutOfRangeError) || clamped || yielded || opts.startIndex) throw err;
+        clamped = true;
+        window = err.end === 'to' ? { from: window.from, to: addDays(window.to, -1) } : { from: addDays(window.from, 1), to: window.to };
+        this.shared.logger.info({ accountId: account.accountId, code: err.code, window }, 'Citi refused the window; clamped it by a day');
+        if (window.from > window.to) return;
+      }
+    }
+  }
+
+  private windowPages(
+    tokens: AccessTokenProvider,
+    account: AccountRef,
+    window: { from: string; to: string },
+    keys: SyntheticKeyCounter,
+    opts: TransactionPagesOptions,
+  ): AsyncGenerator<TransactionPage> {
+    const base = this.dialect.transactionsPath(account.accountId);
+    const query = this.dialect.transactionQuery;
+    const pathFor = (cursor: string | null) =>
+      withQuery(base, { transactionFromDate: window.from, transactionToDate: window.to, ...query, nextStartIndex: cursor });
+    return mapPages(
+      this.walk(tokens, pathFor, opts.startIndex || null, opts.signal, (json, path) => {
+        if (json === NO_CONTENT) return { value: [] as CitiTransaction[], next: null };
+        const page = this.read(path, () => this.dialect.readTransactions(json, account.accountType));
         // Ordinals are counted on a copy and kept only if the whole page parses: a page that fails
         // and is fetched again must not count its rows twice.
         const scratch = keys.clone();
-        const rows = p.rows.map((row, i) =>
-          guard(path, () =>
-            within(`${arrayKey}[${i}]`, () =>
+        const rows = this.read(path, () =>
+          page.rows.map((row, i) =>
+            within(`${page.key}[${i}]`, () =>
               normalizeTransaction(row, { accountId: account.accountId, accountType: account.accountType, keys: scratch, currencyCode: account.currencyCode }),
             ),
           ),
         );
         keys.adopt(scratch);
-        return { rows, next: p.nextStartIndex };
-      });
-      yield { rows: page.rows, nextStartIndex: page.next, startIndex: cursor, path };
-      cursor = nextCursor(path, cursor, page.next);
-    } while (cursor !== null);
+        return { value: rows, next: page.next };
+      }),
+      (p) => ({ rows: p.value, nextStartIndex: p.next, startIndex: p.startIndex, path: p.path, window }),
+    );
   }
 
   /** The rows of one window, for callers that do not checkpoint. */
@@ -166,23 +280,21 @@ export class CitiClient {
     for await (const page of this.transactionPages(tokens, account, from, to, opts)) yield* page.rows;
   }
 
-  /** The statements of a card account (§5), across all pages. */
-  async *statements(
-    tokens: AccessTokenProvider,
-    accountId: string,
-    opts: { signal?: AbortSignal | undefined } = {},
-  ): AsyncGenerator<CitiStatementRef> {
-    let cursor: string | null = null;
-    do {
-      const path = withQuery(`/v1/accounts/${encodeURIComponent(accountId)}/statements`, { nextStartIndex: cursor });
-      const page = await this.get(tokens, path, opts.signal, (json) => {
-        const p = validate(statementListSchema, json, path);
-        const refs = p.statementList.map((s, i) => guard(path, () => within(`statementList[${i}]`, () => normalizeStatementRef(s))));
-        return { refs, next: p.nextStartIndex };
-      });
-      yield* page.refs;
-      cursor = nextCursor(path, cursor, page.next);
-    } while (cursor !== null);
+  /** Whether this market offers statements at all (§5). */
+  get statementsOffered(): boolean {
+    return this.dialect.statementsOffered;
+  }
+
+  /** The statements of a card account (§5), across all pages; nothing (and no call) where the market has none. */
+  async *statements(tokens: AccessTokenProvider, accountId: string, opts: { signal?: AbortSignal | undefined } = {}): AsyncGenerator<CitiStatementRef> {
+    if (!this.dialect.statementsOffered) return;
+    const base = this.dialect.statementsPath(accountId);
+    const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, opts.signal, (json, path) => {
+      if (json === NO_CONTENT) return { value: [] as CitiStatementRef[], next: null };
+      const p = validate(statementListSchema, json, path);
+      return { value: this.read(path, () => p.statementList.map((s, i) => within(`statementList[${i}]`, () => normalizeStatementRef(s)))), next: p.nextStartIndex };
+    });
+    for await (const page of pages) yield* page.value;
   }
 
   /** One card statement with all its transactions (their pages followed to the end). */
@@ -192,40 +304,68 @@ export class CitiClient {
     statementId: string,
     opts: { signal?: AbortSignal | undefined; /** false: the summary only (the first page), not every transaction page. */ transactions?: boolean } = {},
   ): Promise<CitiStatement> {
-    const base = `/v1/accounts/${encodeURIComponent(accountId)}/statements/${encodeURIComponent(statementId)}`;
+    const base = this.dialect.statementPath(accountId, statementId);
     const keys = new SyntheticKeyCounter();
     const transactions: CitiTransaction[] = [];
-    let first: unknown;
-    let cursor: string | null = null;
-    do {
-      const path = withQuery(base, { nextStartIndex: cursor });
-      const page = await this.get(tokens, path, opts.signal, (json) => {
-        const body = validate(statementResponseSchema, json, path).creditCardStatement;
-        const scratch = keys.clone();
-        const rows = body.transactions.map((row, i) =>
-          guard(path, () =>
-            within(`creditCardStatement.transactions[${i}]`, () =>
-              normalizeTransaction(row, { accountId, accountType: 'creditCard', keys: scratch }),
-            ),
-          ),
-        );
-        keys.adopt(scratch);
-        const statement = guard(path, () => within('creditCardStatement', () => normalizeStatement(statementId, body, [])));
-        return { statement, rows, next: body.nextStartIndex };
-      });
-      first ??= page.statement;
-      transactions.push(...page.rows);
-      cursor = opts.transactions === false ? null : nextCursor(path, cursor, page.next);
-    } while (cursor !== null);
+    let first: CitiStatement | undefined;
+    const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, opts.signal, (json, path) => {
+      if (json === NO_CONTENT) throw new MalformedResponseError({ path, fieldPath: '', reason: 'no content for a statement', snippet: '204' });
+      const body = validate(statementResponseSchema, json, path).creditCardStatement;
+      const scratch = keys.clone();
+      const rows = this.read(path, () =>
+        body.transactions.map((row, i) =>
+          within(`creditCardStatement.transactions[${i}]`, () => normalizeTransaction(row, { accountId, accountType: 'creditCard', keys: scratch })),
+        ),
+      );
+      keys.adopt(scratch);
+      const statement = this.read(path, () => within('creditCardStatement', () => normalizeStatement(statementId, (json as { creditCardStatement: unknown }).creditCardStatement, [])));
+      return { value: { statement, rows }, next: opts.transactions === false ? null : body.nextStartIndex };
+    });
+    for await (const page of pages) {
+      first ??= page.value.statement;
+      transactions.push(...page.value.rows);
+    }
     return { ...(first as CitiStatement), transactions };
   }
 
   async close(): Promise<void> {
-    await this.http.close?.();
+    await this.shared.http.close?.();
   }
 
-  private get<T>(tokens: AccessTokenProvider, path: string, signal: AbortSignal | undefined, parse: (json: unknown) => T): Promise<T> {
-    return this.executor.run({
+  /**
+   * The one paging loop (accounts, transactions, statements, a statement's rows): fetch a page, read
+   * it, hand it on, follow `nextStartIndex` until it is absent.
+   */
+  private async *walk<T>(
+    tokens: AccessTokenProvider,
+    pathFor: (cursor: string | null) => string,
+    startIndex: string | null,
+    signal: AbortSignal | undefined,
+    read: (json: Body | typeof NO_CONTENT, path: string) => PageRead<T>,
+  ): AsyncGenerator<PageRead<T> & { path: string; startIndex: string | null }> {
+    let cursor = startIndex;
+    for (;;) {
+      const path = pathFor(cursor);
+      const page = await this.get(tokens, path, signal, (json) => read(json, path));
+      yield { ...page, path, startIndex: cursor };
+      // Every page's cursor is checked here, and only here (the per-window cursor guard belongs here too).
+      cursor = nextCursor(path, cursor, page.next);
+      if (cursor === null) return;
+    }
+  }
+
+  /** Runs a pure reader, re-raising its InvalidFieldError as malformed for this request path. */
+  private read<T>(path: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof InvalidFieldError) throw malformedFrom(err, path);
+      throw err;
+    }
+  }
+
+  private get<T>(tokens: AccessTokenProvider, path: string, signal: AbortSignal | undefined, parse: (json: Body | typeof NO_CONTENT) => T): Promise<T> {
+    return this.shared.executor.run({
       kind: 'resource',
       method: 'GET',
       path,
@@ -235,23 +375,34 @@ export class CitiClient {
       // A new uuid per attempt, retries included (§2): Citi traces and de-duplicates by it.
       headers: (token) => ({
         authorization: `Bearer ${token ?? ''}`,
-        client_id: this.clientId,
+        client_id: this.shared.opts.clientId,
         uuid: randomUUID(),
         accept: 'application/json',
       }),
-      parse: (body) => parse(parseJsonBody(body, path)),
+      // 204 is the only answer whose empty body is the whole truth; an empty 200 was cut short.
+      parse: (body, status) => parse(status === 204 ? NO_CONTENT : parseJsonBody(body, path, { lossless: true })),
     });
   }
 }
 
-/** Runs a pure parser, re-raising its InvalidFieldError as malformed for this request path. */
-function guard<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof InvalidFieldError) throw malformedFrom(err, path);
-    throw err;
+function addAccount(listing: CitiAccountListing, kindOf: Map<string, string>, a: CitiAccount): void {
+  const kind = kindOf.get(a.accountId);
+  if (kind === undefined) {
+    kindOf.set(a.accountId, a.accountType);
+    listing.accounts.push(a);
+    return;
   }
+  if (kind === a.accountType) return;
+  let entry = listing.repeated.find((r) => r.accountId === a.accountId);
+  if (!entry) {
+    entry = { accountId: a.accountId, kept: kind, dropped: [] };
+    listing.repeated.push(entry);
+  }
+  if (!entry.dropped.includes(a.accountType)) entry.dropped.push(a.accountType);
+}
+
+async function* mapPages<A, B>(source: AsyncGenerator<A>, fn: (a: A) => B): AsyncGenerator<B> {
+  for await (const a of source) yield fn(a);
 }
 
 /**

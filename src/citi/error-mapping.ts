@@ -7,9 +7,9 @@ import {
   RetryLaterError,
   UnauthorizedError,
   UnexpectedResponseError,
+  WindowOutOfRangeError,
   snippetOf,
 } from './errors.ts';
-import { errorBodySchema } from './schemas.ts';
 
 /**
  * The one place where Citi's HTTP statuses (contract §1 token errors, §2 resource errors) and network
@@ -62,6 +62,14 @@ export function errorFromResponse(res: ErrorResponse): CitiError {
   }
 
   if (status === 401) return new UnauthorizedError(`access token rejected (${what}) on ${path}${detail}`, init);
+  if (status === 404 && body.type === 'fatal') {
+    // §2: Citi's spec answers `serverUnavailable` as a 404 of type fatal: a server problem, not a path.
+    return new RetryLaterError(`Citi unavailable (${what}) on ${path}${detail}`, init);
+  }
+  if (status === 400 && (code === 'tranxFromDate2YrsPriorToCurrDate' || code === 'tranxToDateAfterCurrDate')) {
+    const end = code === 'tranxToDateAfterCurrDate' ? 'to' : 'from';
+    return new WindowOutOfRangeError(`window outside the bank's allowed range (${what}) on ${path}${detail}`, { ...init, end });
+  }
   if (status === 400 || status === 403 || status === 404) {
     return new AccountUnavailableError(`account not available (${what}) on ${path}${detail}`, init);
   }
@@ -126,30 +134,49 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 
 interface ErrorBody {
   code?: string;
+  /** Citi's `type` (`error`, `warn`, `invalid`, `fatal`), when sent. */
+  type?: string;
   detail?: string;
 }
 
+const ERROR_TYPES = new Set(['error', 'warn', 'invalid', 'fatal']);
+
 /**
- * Citi's `{type, code, details}` or OAuth's `{error, error_description}`. The description is cut
- * short and stripped of anything that looks like a credential, because some servers echo the
- * offending token back.
+ * The code of any of the four error bodies (§2): US `{"errors":[{type,code,details,…}]}`, the same
+ * object flat (Asia-Pacific), the API gateway's `{httpCode,httpMessage,moreInformation}` and OAuth's
+ * `{error,error_description}`. The description is cut short and stripped of anything that looks like
+ * a credential, because some servers echo the offending token back.
  */
-function parseErrorBody(text: string): ErrorBody {
+export function parseErrorBody(text: string): ErrorBody {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return {};
   }
-  const parsed = errorBodySchema.safeParse(json);
-  if (!parsed.success) return {};
-  const o = parsed.data;
-  const code = o.error ?? o.code ?? undefined;
-  const rawDetail = o.error_description ?? o.details ?? undefined;
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return {};
+  let o = json as Record<string, unknown>;
+  const first = Array.isArray(o.errors) ? (o.errors as unknown[])[0] : undefined;
+  if (first !== null && typeof first === 'object' && !Array.isArray(first)) o = first as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+  let code = str(o.error) ?? str(o.code);
+  let type = str(o.type);
+  // The spec's own 401 example puts the code in `type` and the status in `code` ({"code":"401","type":"unAuthorized"}).
+  if (type !== undefined && !ERROR_TYPES.has(type) && (code === undefined || /^\d+$/.test(code))) {
+    code = type;
+    type = undefined;
+  }
+  code ??= str(o.httpCode);
+  const rawDetail = str(o.error_description) ?? str(o.details) ?? joinDefined(str(o.httpMessage), str(o.moreInformation)) ?? str(o.moreInfo);
   const out: ErrorBody = {};
   if (code) out.code = code.slice(0, 64);
+  if (type) out.type = type.slice(0, 16);
   if (rawDetail) out.detail = redactCredentials(rawDetail).slice(0, 120);
   return out;
+}
+
+function joinDefined(a: string | undefined, b: string | undefined): string | undefined {
+  return a && b ? `${a}: ${b}` : (a ?? b);
 }
 
 /** Long opaque runs (tokens, codes) become `[redacted]`; ordinary words and account numbers stay. */

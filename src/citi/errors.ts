@@ -1,3 +1,5 @@
+import { stringify as losslessStringify } from 'lossless-json';
+
 /**
  * Every failure the Citi client reports, typed by what the caller must do next (`action`), not by
  * what went wrong on the wire. The mapping from HTTP statuses and network errors lives in one place:
@@ -84,6 +86,21 @@ export class AccountUnavailableError extends CitiError {
   readonly action = 'skip-account' as const;
 }
 
+/**
+ * 400 `tranxFromDate2YrsPriorToCurrDate` / `tranxToDateAfterCurrDate` (§2): the window leaves the range
+ * the bank allows today. The client clamps the window and retries once; a second one skips the account.
+ */
+export class WindowOutOfRangeError extends AccountUnavailableError {
+  override readonly name: string = 'WindowOutOfRangeError';
+  /** Which end of the window to move: `from` (too far back) or `to` (after the bank's current date). */
+  readonly end: 'from' | 'to';
+
+  constructor(message: string, init: CitiErrorInit & { end: 'from' | 'to' }) {
+    super(message, init);
+    this.end = init.end;
+  }
+}
+
 /** The grant is gone (`invalid_grant`): the user must consent again. Never retry with this grant. */
 export class ReauthRequiredError extends CitiError {
   override readonly name: string = 'ReauthRequiredError';
@@ -141,7 +158,8 @@ export function snippetOf(value: unknown): string {
   else if (typeof value === 'string') s = JSON.stringify(value);
   else {
     try {
-      s = JSON.stringify(value) ?? String(value);
+      // lossless-json's stringify writes exact numbers (LosslessNumber) as the digits Citi sent.
+      s = losslessStringify(value) ?? String(value);
     } catch {
       s = String(value);
     }

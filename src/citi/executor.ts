@@ -42,7 +42,7 @@ export interface CallSpec<T> {
   headers: (accessToken: string | undefined) => Record<string, string>;
   body?: string;
   /** Runs inside the retry loop: a malformed (e.g. truncated) body is retried like a 5xx. */
-  parse: (bodyText: string) => T;
+  parse: (bodyText: string, status: number) => T;
   /** Resource calls: where the Bearer token comes from. */
   tokens?: AccessTokenProvider | undefined;
   /**
@@ -98,7 +98,7 @@ export class RequestExecutor {
           now: s.now(),
         });
       }
-      return spec.parse(res.body);
+      return spec.parse(res.body, res.status);
     };
 
     return pRetry(attempt, {

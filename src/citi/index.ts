@@ -1,5 +1,11 @@
 /** The Citi API client: everything other parts of citi-sync may use comes from here. */
 export { CitiClient, type AccountRef, type CitiClientOptions, type TransactionPagesOptions } from './client.ts';
+export { countryCode, dialectFor, DEFAULT_APAC_TIME_ZONE, type Dialect } from './dialects/index.ts';
+export { bankToday, isTimeZone } from './bankDate.ts';
+export { readAccountGroups, readTransactionRows, type AccountsPage, type TransactionsPage } from './envelopes.ts';
+export { directionOf, signedAmount, type Direction } from './signs.ts';
+export { balancesOf, holdingsOf } from './balances.ts';
+export { parseLosslessJson, plainJson } from './json.ts';
 export {
   AUTHORIZE_PATH,
   CitiOAuth,
@@ -24,10 +30,11 @@ export {
   RetryLaterError,
   UnauthorizedError,
   UnexpectedResponseError,
+  WindowOutOfRangeError,
   type CitiAction,
 } from './errors.ts';
-export { DEFAULT_RETRY_AFTER_MS, errorFromNetwork, errorFromResponse, parseRetryAfter, type CallKind } from './error-mapping.ts';
-export { isNegativeDecimal, negateDecimal, toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts';
+export { DEFAULT_RETRY_AFTER_MS, errorFromNetwork, errorFromResponse, parseErrorBody, parseRetryAfter, type CallKind } from './error-mapping.ts';
+export { absDecimal, isNegativeDecimal, MAX_DECIMAL_LENGTH, negateDecimal, toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts';
 export {
   addDays,
   addMonths,
@@ -40,13 +47,20 @@ export {
   splitWindows,
   type DateWindow,
   type WindowLimit,
+  type WindowRule,
 } from './windows.ts';
-export { normalizeAccount, normalizeTransaction, signed, statusOf, type NormalizeTransactionContext } from './normalize.ts';
+export { normalizeAccount, normalizeAccountObject, normalizeTransaction, signed, statusOf, type NormalizeTransactionContext } from './normalize.ts';
 export { SyntheticKeyCounter, type SyntheticKeyState } from './synthetic-keys.ts';
 export type {
   AccessTokenProvider,
   CitiAccount,
+  CitiAccountListing,
   CitiAccountType,
+  CitiBalances,
+  CitiBalanceType,
+  CitiHolding,
+  CitiNotSynced,
+  CitiRepeatedAccount,
   CitiLogger,
   CitiStatement,
   CitiStatementRef,

@@ -1,57 +1,59 @@
+import { Big } from 'big.js';
+import { isLosslessNumber } from 'lossless-json';
 import { InvalidAmountError, snippetOf } from './errors.ts';
 
 /**
- * Citi sends amounts as JSON numbers (binary floats). They become exact decimal strings here, at the
- * edge, and never pass through float arithmetic again.
- *
- * Why this is exact: JavaScript prints a number in its shortest round-trip form, and any decimal of at
- * most 15 significant digits survives the trip decimal → double → shortest string unchanged. So for
- * such values `String(n)` is exactly the decimal the server wrote. Past 15 digits (or in exponent form)
- * we cannot know what the server wrote, so the value is rejected rather than silently rounded.
+ * Money is a decimal string from the moment it leaves the response text, never a JS number: the body
+ * is parsed with lossless-json (json.ts), so a JSON number arrives here as its exact text, whatever
+ * its length, and a decimal string (`"3643150.72"`, contract §3) is read the same way. big.js turns
+ * either into one canonical plain form (no exponent, no trailing fractional zeros, no `-0`), which
+ * is what String(number) gave for the amounts the client stored before, so stored rows compare equal.
  */
-export const MAX_SIGNIFICANT_DIGITS = 15;
 
+/**
+ * Longest plain decimal accepted, in characters. There is no ceiling on digits as sent; this bounds
+ * only what an exponent can blow up to (`1e999999` would be a megabyte of zeros).
+ */
+export const MAX_DECIMAL_LENGTH = 1000;
+
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
 
+/** The exact decimal text of a JSON number (lossless), a decimal string, or a finite JS number. */
 export function toDecimalString(value: unknown, fieldPath: string): string {
-  if (typeof value !== 'number') {
-    throw new InvalidAmountError(fieldPath, `expected a JSON number, not ${value === null ? 'null' : typeof value}`, snippetOf(value));
+  let text: string;
+  if (isLosslessNumber(value)) text = value.value;
+  else if (typeof value === 'string') text = value.trim();
+  else if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidAmountError(fieldPath, 'not a finite number', String(value));
+    text = String(value);
+  } else {
+    throw new InvalidAmountError(fieldPath, `expected a number or a decimal string, not ${describe(value)}`, snippetOf(value));
   }
-  if (!Number.isFinite(value)) throw new InvalidAmountError(fieldPath, 'not a finite number', String(value));
-  const s = String(value); // -0 prints as "0", which is what we want
-  if (!PLAIN_DECIMAL.test(s)) {
-    throw new InvalidAmountError(fieldPath, 'amount too large or too small to keep exact', s);
+  if (!DECIMAL_TEXT.test(text)) throw new InvalidAmountError(fieldPath, 'not a decimal number', snippetOf(text));
+  const exponent = /[eE]([+-]?\d+)$/.exec(text);
+  if (exponent && Math.abs(Number(exponent[1])) > MAX_DECIMAL_LENGTH) {
+    throw new InvalidAmountError(fieldPath, `exponent beyond ${MAX_DECIMAL_LENGTH}`, snippetOf(text));
   }
-  if (significantDigits(s) > MAX_SIGNIFICANT_DIGITS) {
-    throw new InvalidAmountError(fieldPath, `more than ${MAX_SIGNIFICANT_DIGITS} significant digits: precision was lost`, s);
-  }
-  return s;
+  const plain = new Big(text.startsWith('+') ? text.slice(1) : text).toFixed();
+  if (plain.length > MAX_DECIMAL_LENGTH) throw new InvalidAmountError(fieldPath, `longer than ${MAX_DECIMAL_LENGTH} characters`, snippetOf(text));
+  return plain === '-0' ? '0' : plain;
 }
 
-/**
- * An exchange rate is not money: nobody sums it, and Citi may send more digits than a double keeps.
- * Its shortest round-trip form is kept even past 15 significant digits rather than failing the page.
- */
-export function toRateStringOrNull(value: unknown, fieldPath: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !PLAIN_DECIMAL.test(String(value))) {
-    return toDecimalString(value, fieldPath); // throws the precise reason
-  }
-  return String(value);
-}
-
-/** Like toDecimalString, but absent (undefined or null) is null. */
+/** Like toDecimalString, but absent (undefined, null or "") is null. */
 export function toDecimalOrNull(value: unknown, fieldPath: string): string | null {
-  return value === undefined || value === null ? null : toDecimalString(value, fieldPath);
+  return value === undefined || value === null || value === '' ? null : toDecimalString(value, fieldPath);
 }
 
-/**
- * Integer digits count in full (1000000000000000000 has 19: we cannot tell it from a rounded 19-digit
- * literal); leading zeros of a fraction do not (0.000123 has 3).
- */
-function significantDigits(s: string): number {
-  const digits = s.replace('-', '').replace('.', '').replace(/^0+/, '');
-  return Math.max(1, digits.length);
+/** An exchange rate is read exactly like money (it is not summed, but it is not rounded either). */
+export function toRateStringOrNull(value: unknown, fieldPath: string): string | null {
+  return toDecimalOrNull(value, fieldPath);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
 }
 
 /** The decimal string with its sign flipped; zero stays unsigned. */
@@ -63,4 +65,9 @@ export function negateDecimal(s: string): string {
 
 export function isNegativeDecimal(s: string): boolean {
   return s.startsWith('-') && !/^-[0.]+$/.test(s);
+}
+
+/** The magnitude of a plain decimal string. */
+export function absDecimal(s: string): string {
+  return isNegativeDecimal(s) ? s.slice(1) : s.replace(/^-/, '');
 }

@@ -1,49 +1,78 @@
+import { balancesOf, holdingsOf } from './balances.ts';
 import { InvalidFieldError, snippetOf } from './errors.ts';
-import { isNegativeDecimal, negateDecimal, toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts';
-import { checkShape } from './parse.ts';
-import { accountSummarySchema, statementBodySchema, statementRefSchema, transactionSchema } from './schemas.ts';
+import { plainJson } from './json.ts';
+import { toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts';
+import { checkShape, within } from './parse.ts';
+import { accountSchema, statementBodySchema, statementRefSchema, transactionSchema } from './schemas.ts';
+import { directionOf, signedAmount } from './signs.ts';
 import { type SyntheticKeyCounter, contentKey, syntheticKey } from './synthetic-keys.ts';
 import { isPlainObject, stripNulDeep } from './text.ts';
 import type { CitiAccount, CitiStatement, CitiStatementRef, CitiTransaction } from './types.ts';
 
+export { within } from './parse.ts';
+
 /**
  * Citi's JSON → the client's types. Pure: no I/O, no clock. Every failure is an InvalidFieldError
- * naming the field; the client adds the request path. Text loses NUL characters (Postgres cannot store
- * them) and nothing else; `raw` keeps the whole payload, unknown fields included.
+ * naming the field; the client adds the request path. Numbers arrive as their exact text (json.ts);
+ * `raw` keeps the whole object as plain JSON (NUL removed, unknown fields included).
  */
 
-const SUMMARY_KEY = /^(.+)AccountSummary$/;
+/** Kinds whose balance is owed: the old `currentBalance` column falls back to what they owe. */
+const OWED_KINDS = new Set(['creditCard', 'loan', 'lineOfCredit']);
 
 /**
- * One entry of an account group's `accounts` array: `{ "<type>AccountSummary": { … } }`. The account
- * type is the key's prefix (`checkingAccountSummary` → `checking`).
+ * One account object (`…AccountSummary`, `…AccountsDetails[i]`, `…AccountsSummary[i]`), whichever
+ * envelope held it (envelopes.ts); `accountType` is the kind the envelope named.
  */
-export function normalizeAccount(entry: unknown, accountGroup: string | null = null): CitiAccount {
-  if (!isPlainObject(entry)) throw new InvalidFieldError('', 'expected an account object', snippetOf(entry));
-  const clean = stripNulDeep(entry) as Record<string, unknown>;
-  const key = Object.keys(clean).find((k) => SUMMARY_KEY.test(k) && isPlainObject(clean[k]));
-  if (key === undefined) {
-    throw new InvalidFieldError('', 'no <type>AccountSummary object in the account entry', snippetOf(entry));
-  }
-  const accountType = (SUMMARY_KEY.exec(key) as RegExpExecArray)[1] as string;
-  const raw = clean[key] as Record<string, unknown>;
-  const s = within(key, () => checkShape(accountSummarySchema, raw));
+export function normalizeAccountObject(input: unknown, accountType: string, accountGroup: string | null): CitiAccount {
+  if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected an account object', snippetOf(input));
+  const clean = stripNulDeep(input) as Record<string, unknown>;
+  const s = checkShape(accountSchema, clean);
+  const balances = balancesOf(s);
+  const balanceType = s.balanceType ?? s.accountClassification ?? null;
+  const owed = OWED_KINDS.has(accountType);
   return {
     accountId: s.accountId,
     accountGroup,
     accountType,
     productName: s.productName ?? null,
     productCode: s.productCode ?? null,
-    nickname: s.accountNickname ?? null,
+    nickname: s.accountNickname ?? s.accountNickName ?? null,
     displayAccountNumber: s.displayAccountNumber ?? null,
-    currencyCode: s.currencyCode,
-    status: s.accountStatus,
-    classification: s.accountClassification ?? null,
-    currentBalance: within(key, () => toDecimalOrNull(s.currentBalance, 'currentBalance')),
-    availableBalance: within(key, () => toDecimalOrNull(s.availableBalance, 'availableBalance')),
-    creditLimit: within(key, () => toDecimalOrNull(s.creditLimit, 'creditLimit')),
-    raw,
+    currencyCode: s.currencyCode ?? null,
+    status: s.accountStatus ?? null,
+    classification: s.accountClassification ?? s.balanceType ?? null,
+    balanceType,
+    balances,
+    holdings: holdingsOf(s),
+    currentBalance: balances.current ?? (owed ? (balances.outstanding ?? balances.principal) : null),
+    availableBalance: balances.available,
+    creditLimit: balances.creditLimit,
+    raw: plainJson(clean) as Record<string, unknown>,
   };
+}
+
+const SUMMARY_KEY = /^(.+)AccountSummary$/;
+
+/**
+ * One entry of an Asia-Pacific group's `accounts` array: `{ "<kind>AccountSummary": { … } }`. The
+ * account kind is the key's prefix (`checkingAccountSummary` → `checking`).
+ */
+export function normalizeAccount(entry: unknown, accountGroup: string | null = null): CitiAccount {
+  if (!isPlainObject(entry)) throw new InvalidFieldError('', 'expected an account object', snippetOf(entry));
+  const key = Object.keys(entry).find((k) => SUMMARY_KEY.test(k) && isPlainObject(entry[k]));
+  if (key === undefined) {
+    throw new InvalidFieldError('', `no <kind>AccountSummary object in the account entry; found keys: ${keyList(entry)}`, snippetOf(entry));
+  }
+  const accountType = (SUMMARY_KEY.exec(key) as RegExpExecArray)[1] as string;
+  return within(key, () => normalizeAccountObject(entry[key], accountType, accountGroup));
+}
+
+/** The keys of an object, for "found keys: …" messages (bounded: a hostile body may have thousands). */
+export function keyList(o: Record<string, unknown>): string {
+  const keys = Object.keys(o);
+  const shown = keys.slice(0, 12).map((k) => (k.length > 40 ? `${k.slice(0, 39)}…` : k));
+  return keys.length === 0 ? '(none)' : shown.join(', ') + (keys.length > shown.length ? `, … (${keys.length} keys)` : '');
 }
 
 export interface NormalizeTransactionContext {
@@ -52,27 +81,28 @@ export interface NormalizeTransactionContext {
   /** Ordinals for rows without an id, shared by every page of one window walk. */
   keys: SyntheticKeyCounter;
   /** Used when a row has no `currencyCode` (the account's currency). */
-  currencyCode?: string | undefined;
+  currencyCode?: string | null | undefined;
 }
 
 export function normalizeTransaction(input: unknown, ctx: NormalizeTransactionContext): CitiTransaction {
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a transaction object', snippetOf(input));
-  const raw = stripNulDeep(input) as Record<string, unknown>;
-  const t = checkShape(transactionSchema, raw);
+  const clean = stripNulDeep(input) as Record<string, unknown>;
+  const t = checkShape(transactionSchema, clean);
+  const raw = plainJson(clean) as Record<string, unknown>;
 
   const currencyCode = t.currencyCode ?? ctx.currencyCode;
   if (!currencyCode) throw new InvalidFieldError('currencyCode', 'missing, and the account currency is unknown', 'undefined');
 
   const memo = t.debitCreditMemo ?? null;
-  const sign = (v: string) => signed(v, ctx.accountType, memo);
-  const amount = sign(toDecimalString(t.transactionAmount, 'transactionAmount'));
-  const foreign = toDecimalOrNull(t.foreignTransactionAmount, 'foreignTransactionAmount');
+  const direction = directionOf(memo, t.transactionType);
+  const amount = signedAmount(toDecimalString(t.transactionAmount, 'transactionAmount'), direction);
+  const foreign = foreignAmountOf(clean);
   const postingDate = t.transactionPostingDate ?? null;
   const statusRaw = t.transactionStatus ?? null;
   const description = t.transactionDescription ?? null;
   const merchantCategoryCode = t.merchantCategory ?? t.merchantCategoryCode ?? null;
 
-  let transactionId = t.transactionId?.trim() ? t.transactionId : null;
+  let transactionId = t.transactionId?.trim() ? t.transactionId : t.transactionReferenceId?.trim() ? t.transactionReferenceId : null;
   const idSynthetic = transactionId === null;
   if (transactionId === null) {
     const content = contentKey({
@@ -101,13 +131,25 @@ export function normalizeTransaction(input: unknown, ctx: NormalizeTransactionCo
     merchantCategoryCode,
     transactionType: t.transactionType ?? null,
     debitCreditMemo: memo,
-    foreignAmount: foreign === null ? null : sign(foreign),
+    foreignAmount: foreign === null ? null : signedAmount(foreign, direction === 'as-sent' ? (amount.startsWith('-') ? 'out' : 'in') : direction),
     foreignCurrencyCode: t.foreignCurrencyCode ?? null,
     foreignExchangeRate: toRateStringOrNull(t.foreignExchangeRate, 'foreignExchangeRate'),
     authorizationCode: t.transactionAuthorizationCode ?? null,
     checkNumber: t.checkNumber ?? null,
     raw,
   };
+}
+
+/**
+ * `foreignTransactionAmount` (2017 sandbox), or the US v2 spec's `foreignCurrency` when it is a number
+ * ("the transaction amount … in the foreign currency"); text there is a description, not an amount.
+ */
+function foreignAmountOf(row: Record<string, unknown>): string | null {
+  const amount = toDecimalOrNull(row.foreignTransactionAmount, 'foreignTransactionAmount');
+  if (amount !== null) return amount;
+  const v = row.foreignCurrency;
+  if (v === undefined || v === null || (typeof v === 'string' && !/^-?\d/.test(v.trim())) || isPlainObject(v)) return null;
+  return toDecimalOrNull(v, 'foreignCurrency');
 }
 
 /**
@@ -124,38 +166,24 @@ export function statusOf(statusRaw: string | null, postingDate: string | null): 
 }
 
 /**
- * Contract §4 sign conventions → one signed amount (negative = money leaving the customer).
- * - Credit cards: charges come positive and payments/credits negative, so the sign is flipped.
- * - Checking, savings, loans (and unknown types): amounts come positive with `debitCreditMemo`;
- *   DEBIT becomes negative. A negative amount there breaks the contract; we keep the sign the API
- *   gave rather than guess (flipping it by the memo could double-negate a correction). No memo: as sent.
+ * The signed amount of a row (contract §4 "Signs", signs.ts). `accountType` is no longer consulted:
+ * the rule is the same for every kind; kept in the signature for callers of the old one.
  */
-export function signed(apiAmount: string, accountType: string, debitCreditMemo: string | null): string {
-  if (accountType === 'creditCard') return negateDecimal(apiAmount);
-  if (isNegativeDecimal(apiAmount)) return apiAmount;
-  return debitCreditMemo?.trim().toUpperCase() === 'DEBIT' ? negateDecimal(apiAmount) : apiAmount;
-}
-
-/** The array key of a transactions response for an account type (§4). */
-export function transactionsKeyFor(accountType: string): string {
-  return `${accountType}AccountTransactions`;
+export function signed(apiAmount: string, _accountType: string, debitCreditMemo: string | null, transactionType: string | null = null): string {
+  return signedAmount(apiAmount, directionOf(debitCreditMemo, transactionType));
 }
 
 export function normalizeStatementRef(input: unknown): CitiStatementRef {
-  const raw = stripNulDeep(input) as Record<string, unknown>;
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a statement object', snippetOf(input));
-  const item = checkShape(statementRefSchema, raw);
-  return { statementId: item.statementId, statementDate: item.statementDate ?? null, raw };
+  const clean = stripNulDeep(input) as Record<string, unknown>;
+  const item = checkShape(statementRefSchema, clean);
+  return { statementId: item.statementId, statementDate: item.statementDate ?? null, raw: plainJson(clean) as Record<string, unknown> };
 }
 
 /** A card statement (§5) whose transactions were already normalized (they may span pages). */
-export function normalizeStatement(
-  statementId: string,
-  body: unknown,
-  transactions: CitiTransaction[],
-): CitiStatement {
-  const raw = stripNulDeep(body) as Record<string, unknown>;
-  const st = checkShape(statementBodySchema, raw);
+export function normalizeStatement(statementId: string, body: unknown, transactions: CitiTransaction[]): CitiStatement {
+  const clean = stripNulDeep(body);
+  const st = checkShape(statementBodySchema, clean);
   const sum = st.statementSummary ?? {};
   const dec = (field: string, v: unknown) => within('statementSummary', () => toDecimalOrNull(v, field));
   return {
@@ -170,16 +198,6 @@ export function normalizeStatement(
     creditLimit: dec('creditLimit', sum.creditLimit),
     pastDue: dec('pastDueAmount', sum.pastDueAmount),
     transactions,
-    raw,
+    raw: plainJson(clean) as Record<string, unknown>,
   };
-}
-
-/** Runs `fn`, locating any InvalidFieldError it raises under `prefix`. */
-export function within<T>(prefix: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof InvalidFieldError) throw err.within(prefix);
-    throw err;
-  }
 }

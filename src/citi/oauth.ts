@@ -17,6 +17,7 @@ import type { TokenSet } from './types.ts';
  * - `invalid_grant` is final (ReauthRequiredError), never retried.
  */
 
+/** The US token path; every market has its own (`…/token/{cc}/gcb`, dialects/*.ts). */
 export const TOKEN_PATH = '/authCode/oauth2/token/us/gcb';
 export const REFRESH_PATH = '/authCode/oauth2/refresh';
 export const REVOKE_PATH = '/authCode/oauth2/revoke';
@@ -33,11 +34,11 @@ export interface AuthorizeUrlOptions {
   codeChallenge?: string | undefined;
   /** @defaultValue 'accounts_details_transactions customers_profiles' */
   scope?: string | undefined;
-  /** @defaultValue 'US' */
+  /** @defaultValue the client's market (`US`) */
   countryCode?: string | undefined;
   /** @defaultValue 'GCB' */
   businessCode?: string | undefined;
-  /** @defaultValue 'en_US' */
+  /** @defaultValue the market's locale (`en_US`) */
   locale?: string | undefined;
 }
 
@@ -47,6 +48,10 @@ export interface OAuthSettings {
   clientSecret: string;
   executor: RequestExecutor;
   now: () => number;
+  /** The market's code exchange path (§1). @defaultValue TOKEN_PATH (US) */
+  tokenPath?: string | undefined;
+  /** The market's consent-page parameters (§1). @defaultValue US, GCB, en_US */
+  authorize?: { countryCode: string; businessCode: string; locale: string } | undefined;
 }
 
 export class CitiOAuth {
@@ -63,9 +68,10 @@ export class CitiOAuth {
     q.set('response_type', 'code');
     q.set('client_id', this.s.clientId);
     q.set('scope', o.scope ?? DEFAULT_SCOPE);
-    q.set('countryCode', o.countryCode ?? 'US');
-    q.set('businessCode', o.businessCode ?? 'GCB');
-    q.set('locale', o.locale ?? 'en_US');
+    const market = this.s.authorize;
+    q.set('countryCode', o.countryCode ?? market?.countryCode ?? 'US');
+    q.set('businessCode', o.businessCode ?? market?.businessCode ?? 'GCB');
+    q.set('locale', o.locale ?? market?.locale ?? 'en_US');
     q.set('state', o.state);
     q.set('redirect_uri', o.redirectUri);
     if (o.codeChallenge) {
@@ -78,7 +84,7 @@ export class CitiOAuth {
   exchangeCode(o: { code: string; redirectUri: string; codeVerifier?: string | undefined }): Promise<TokenSet> {
     const form: Record<string, string> = { grant_type: 'authorization_code', code: o.code, redirect_uri: o.redirectUri };
     if (o.codeVerifier) form.code_verifier = o.codeVerifier;
-    return this.tokenCall(TOKEN_PATH, form);
+    return this.tokenCall(this.s.tokenPath ?? TOKEN_PATH, form);
   }
 
   /** Rotates the refresh token: the caller must store the new one durably before using it. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { InvalidFieldError, MalformedResponseError, snippetOf } from './errors.ts';
+import { parseLosslessJson } from './json.ts';
 
 /**
  * Turns a response body into typed data or a MalformedResponseError that names the request path, the
@@ -12,6 +13,8 @@ export interface ParseOptions {
    * through the `cause` (JSON.parse quotes the text it choked on).
    */
   sensitive?: boolean;
+  /** Numbers come back as their exact text (LosslessNumber), for resource bodies that carry money. */
+  lossless?: boolean;
 }
 
 /**
@@ -34,7 +37,9 @@ export function parseJsonBody(bodyText: string, path: string, opts: ParseOptions
   if (depthExceeds(json, MAX_JSON_DEPTH)) {
     return throwMalformed(path, '', `nested deeper than ${MAX_JSON_DEPTH} levels`, opts.sensitive ? withheld(bodyText) : snippetOf(bodyText), undefined);
   }
-  return json;
+  // Parsed twice on purpose: the native parser vouches for the syntax and the depth bound first, so
+  // the (recursive) lossless parser only ever sees shallow, valid JSON.
+  return opts.lossless ? parseLosslessJson(bodyText) : json;
 }
 
 /** Iterative (a recursive walk is what a deep body would break). */
@@ -120,4 +125,14 @@ export function malformedFrom(err: InvalidFieldError, path: string): MalformedRe
 
 function throwMalformed(path: string, fieldPath: string, reason: string, snippet: string, cause: unknown): never {
   throw new MalformedResponseError({ path, fieldPath, reason, snippet, cause });
+}
+
+/** Runs `fn`, locating any InvalidFieldError it raises under `prefix`. */
+export function within<T>(prefix: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InvalidFieldError) throw err.within(prefix);
+    throw err;
+  }
 }

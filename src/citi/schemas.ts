@@ -1,3 +1,4 @@
+import { isLosslessNumber, type LosslessNumber } from 'lossless-json';
 import { z } from 'zod';
 import { isCalendarDate } from './windows.ts';
 
@@ -10,9 +11,13 @@ import { isCalendarDate } from './windows.ts';
 
 const nullish = <T extends z.ZodType>(t: T) => t.nullish();
 
-/** Text; Citi sometimes sends numbers for codes (`checkNumber: 1007`). Unsafe integers are refused. */
+/**
+ * Text; Citi sometimes sends numbers for codes (`checkNumber: 1007`). Resource bodies are parsed
+ * losslessly (json.ts), so a numeric id arrives as its exact digits, however long.
+ */
 export const idLike = z.union([
   z.string(),
+  z.custom<LosslessNumber>((v) => isLosslessNumber(v)).transform((n) => n.value),
   z
     .number()
     .refine((n) => Number.isSafeInteger(n), 'a numeric id beyond 2^53 cannot be kept exact')
@@ -33,11 +38,12 @@ export const currencyCode = z
 
 export const optionalCurrency = z.preprocess((v) => (v === '' ? null : v), currencyCode.nullish());
 
-export const amount = z.number();
+/** A JSON number (its exact text) or a decimal string (§3); money.ts reads either exactly. */
+export const amount = z.union([z.custom<LosslessNumber>((v) => isLosslessNumber(v), 'expected a number'), z.number(), z.string()]);
 
 /** `nextStartIndex`: opaque text, sent back unchanged. Absent, null or "" = last page. */
 export const cursor = z
-  .union([z.string(), z.number().transform((n) => String(n))])
+  .union([z.string(), idLike])
   .nullish()
   .transform((s) => (s === undefined || s === null || s === '' ? null : s));
 
@@ -62,46 +68,65 @@ export const tokenResponseSchema = z.looseObject({
 
 export const revokeResponseSchema = z.looseObject({ status: nullish(z.string()) });
 
-// §2 error body (resource calls) and OAuth error body (token calls).
-export const errorBodySchema = z.looseObject({
-  type: nullish(z.string()),
-  code: nullish(z.string()),
-  details: nullish(z.string()),
-  location: nullish(z.string()),
-  moreInfo: nullish(z.string()),
-  error: nullish(z.string()),
-  error_description: nullish(z.string()),
-});
+// §3 accounts: the fields of one account object, whichever envelope held it (envelopes.ts).
+/** A day, also when sent as a date-time (`2020-01-21T18:28:00.000+0000`); "" is absent. */
+export const dayLike = z.preprocess(
+  (v) => (v === '' ? null : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? v.slice(0, 10) : v),
+  calendarDate.nullish(),
+);
 
-// §3 accounts.
-export const accountSummarySchema = z.looseObject({
-  accountId: z.string().min(1),
-  currencyCode,
-  accountStatus: z.string(),
+export const accountSchema = z.looseObject({
+  accountId: idLike.pipe(z.string().min(1)),
+  currencyCode: optionalCurrency,
+  accountStatus: nullish(text),
   productName: nullish(text),
   productCode: nullish(idLike),
   accountNickname: nullish(text),
+  accountNickName: nullish(text),
   displayAccountNumber: nullish(idLike),
   accountClassification: nullish(text),
+  balanceType: nullish(text),
   currentBalance: nullish(amount),
   availableBalance: nullish(amount),
+  outstandingBalance: nullish(amount),
+  availableCredit: nullish(amount),
+  creditAvailableAmount: nullish(amount),
   creditLimit: nullish(amount),
+  minimumDueAmount: nullish(amount),
+  paymentDueAmount: nullish(amount),
+  nextPaymentAmount: nullish(amount),
+  paymentDueDate: dayLike,
+  nextPaymentDate: dayLike,
+  lastStatementBalance: nullish(amount),
+  currentBalanceAmount: nullish(amount),
+  totalPortfolioBalanceAmount: nullish(amount),
+  accountValue: nullish(amount),
+  asOfDateTime: dayLike,
+  // Entries stay records here; balances.ts validates each so errors name the index.
+  accountHoldings: z.preprocess((v) => (v === null || v === undefined ? [] : v), arrayOrOne(looseRecord)),
+  retirementPlanComponents: z.preprocess((v) => (v === null || v === undefined ? [] : v), arrayOrOne(looseRecord)),
 });
 
-export const accountsPageSchema = z.looseObject({
-  accountGroupSummary: arrayOrOne(
-    z.looseObject({
-      accountGroup: nullish(z.string()),
-      // Each entry holds one `<type>AccountSummary` key; normalize.ts reads it.
-      accounts: z.preprocess((v) => (v === null || v === undefined ? [] : v), arrayOrOne(looseRecord)),
-    }),
-  ),
-  nextStartIndex: cursor,
+export const holdingSchema = z.looseObject({
+  symbol: nullish(idLike),
+  cusip: nullish(idLike),
+  description: nullish(text),
+  securityDescription: nullish(text),
+  securityName: nullish(text),
+  componentName: nullish(text),
+  quantity: nullish(amount),
+  price: nullish(amount),
+  totalValueAmount: nullish(amount),
+  marketValue: nullish(amount),
+  currencyCode: optionalCurrency,
+  asOfDateTime: dayLike,
 });
 
 // §4 transactions.
 export const transactionSchema = z.looseObject({
   transactionId: nullish(idLike),
+  /** India (§4): identifies the row where `transactionId` is absent; statement rows too (§5). */
+  transactionReferenceId: nullish(idLike),
   accountId: nullish(idLike),
   transactionDate: calendarDate,
   transactionPostingDate: optionalDate,
@@ -121,14 +146,6 @@ export const transactionSchema = z.looseObject({
   foreignExchangeRate: nullish(amount),
   transactionAuthorizationCode: nullish(idLike),
 });
-
-/** The rows stay unparsed records here; normalize.ts validates each so errors name the row index. */
-export function transactionsPageSchema(arrayKey: string) {
-  const rows = arrayOrOne(looseRecord);
-  return z
-    .looseObject({ [arrayKey]: rows, nextStartIndex: cursor })
-    .transform((p) => ({ rows: p[arrayKey] as z.output<typeof rows>, nextStartIndex: p.nextStartIndex as string | null }));
-}
 
 // §5 statements.
 export const statementRefSchema = z.looseObject({

@@ -1,3 +1,5 @@
+import { isLosslessNumber } from 'lossless-json';
+
 /**
  * Postgres text and jsonb cannot hold NUL (U+0000), so it is removed from everything Citi sends, at
  * the edge. Nothing else is changed: any script, emoji, control characters other than NUL stay.
@@ -6,9 +8,10 @@ export function stripNul(s: string): string {
   return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
 }
 
-/** A JSON value with NUL removed from every string (keys included). */
+/** A JSON value with NUL removed from every string (keys included); exact numbers (json.ts) stay as they are. */
 export function stripNulDeep(value: unknown): unknown {
   if (typeof value === 'string') return stripNul(value);
+  if (isLosslessNumber(value)) return value;
   if (Array.isArray(value)) return value.map(stripNulDeep);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

@@ -1,11 +1,19 @@
 /**
- * Transaction windows (contract §4): an inclusive date range of one account, at most 12 months for
- * checking, savings and loans and at most 90 days for credit cards; a longer one answers 400.
+ * Transaction windows (contract §4): an inclusive date range of one account, at most as long as the
+ * dialect allows for its kind (dialects/*.ts: Asia-Pacific 12 months for deposits and loans, 90 days
+ * for cards); a longer one answers 400.
  *
  * Dates are `YYYY-MM-DD` calendar days and all arithmetic is UTC, so no time zone can shift a day.
  */
 
-export type WindowLimit = { unit: 'months'; count: 12 } | { unit: 'days'; count: 90 };
+export type WindowLimit = { unit: 'months'; count: number } | { unit: 'days'; count: number };
+
+/** A window limit, or an account kind for the Asia-Pacific rule (the limit callers used before dialects). */
+export type WindowRule = WindowLimit | string;
+
+function limitOf(rule: WindowRule): WindowLimit {
+  return typeof rule === 'string' ? maxWindowFor(rule) : rule;
+}
 
 export interface DateWindow {
   from: string;
@@ -64,8 +72,8 @@ export function monthsBefore(date: string, n: number): string {
 }
 
 /**
- * Unknown account types get the strictest limit (90 days): a window too short costs one more request,
- * one too long costs the whole account (400).
+ * The Asia-Pacific rule. Unknown account types get the strictest limit (90 days): a window too short
+ * costs one more request, one too long costs the whole account (400).
  */
 export function maxWindowFor(accountType: string): WindowLimit {
   return accountType === 'checking' || accountType === 'savings' || accountType === 'loan'
@@ -77,14 +85,14 @@ export function maxWindowFor(accountType: string): WindowLimit {
  * The last day a window starting on `from` may include. 12 months inclusive is `from` + 12 months − 1
  * day; with month-end clamping (2024-02-29 → 2025-02-27) this errs on the short side, never the long.
  */
-export function lastDayOfWindow(from: string, accountType: string): string {
-  const limit = maxWindowFor(accountType);
+export function lastDayOfWindow(from: string, rule: WindowRule): string {
+  const limit = limitOf(rule);
   return limit.unit === 'months' ? addDays(addMonths(from, limit.count), -1) : addDays(from, limit.count - 1);
 }
 
-/** True when [from, to] is a non-empty window the API accepts for this account type. */
-export function isWindowAllowed(from: string, to: string, accountType: string): boolean {
-  return from <= to && to <= lastDayOfWindow(from, accountType);
+/** True when [from, to] is a non-empty window the API accepts under this limit (or for this Asia-Pacific kind). */
+export function isWindowAllowed(from: string, to: string, rule: WindowRule): boolean {
+  return from <= to && to <= lastDayOfWindow(from, rule);
 }
 
 /**
@@ -95,7 +103,7 @@ export function isWindowAllowed(from: string, to: string, accountType: string): 
 export function splitWindows(
   from: string,
   to: string,
-  accountType: string,
+  rule: WindowRule,
   opts: { windowDays?: number | undefined } = {},
 ): DateWindow[] {
   const end = dayOf(to);
@@ -107,7 +115,7 @@ export function splitWindows(
   const out: DateWindow[] = [];
   let cur = from;
   for (;;) {
-    let last = lastDayOfWindow(cur, accountType);
+    let last = lastDayOfWindow(cur, rule);
     if (windowDays !== undefined) {
       const capped = addDays(cur, windowDays - 1);
       if (capped < last) last = capped;

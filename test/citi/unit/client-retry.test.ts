@@ -36,6 +36,8 @@ function setup(script: Responder | Array<HttpResponse | Error>, over: Partial<Co
     retryBaseMs: 1,
     retryMaxMs: 2,
     onRequest: (e) => events.push(e),
+    // The Asia-Pacific dialect: /v1 paths and paging (the US dialect has its own tests in dialects.test.ts).
+    country: 'SG',
     ...over,
   });
   return { client, transport, gate, events, tokens: new SeqTokens() };
@@ -135,7 +137,7 @@ describe('CitiClient request rules (fake wire)', () => {
     const err = await failure(collect(s.client.transactions(s.tokens, { accountId: 'A', accountType: 'checking' }, '2026-01-01', '2026-01-31')));
     expect(err).toBeInstanceOf(AccountUnavailableError);
     expect((err as AccountUnavailableError).path).toBe(
-      '/v1/accounts/A/transactions?transactionFromDate=2026-01-01&transactionToDate=2026-01-31&transactionStatus=ALL',
+      '/v1/accounts/A/transactions?transactionFromDate=2026-01-01&transactionToDate=2026-01-31',
     );
     expect(s.transport.requests).toHaveLength(1);
   });
@@ -227,9 +229,12 @@ describe('CitiClient.oauth (fake wire)', () => {
   });
 
   it('exchangeCode sends code, redirect_uri and the PKCE verifier', async () => {
-    const s = setup([res(200, tokenBody)]);
+    const s = setup([res(200, tokenBody)], { country: 'US' });
     await s.client.oauth.exchangeCode({ code: 'C0DE', redirectUri: 'http://127.0.0.1:8765/callback', codeVerifier: 'v' });
     expect(s.transport.requests[0]?.path).toBe('/authCode/oauth2/token/us/gcb');
+    // Each market has its own token path; forCountry shares the wire.
+    await s.client.forCountry('sg').oauth.exchangeCode({ code: 'C0DE', redirectUri: 'http://127.0.0.1:8765/callback' });
+    expect(s.transport.requests[1]?.path).toBe('/authCode/oauth2/token/sg/gcb');
     expect(Object.fromEntries(new URLSearchParams(s.transport.requests[0]?.body))).toEqual({
       grant_type: 'authorization_code',
       code: 'C0DE',
@@ -265,7 +270,8 @@ describe('CitiClient.oauth (fake wire)', () => {
   });
 
   it('authorizeUrl carries the contract parameters', () => {
-    const s = setup([]);
+    const s = setup([], { country: 'US' });
+    expect(new URL(s.client.forCountry('IN').oauth.authorizeUrl({ redirectUri: 'http://x/cb', state: 's' })).searchParams.get('countryCode')).toBe('IN');
     const u = new URL(s.client.oauth.authorizeUrl({ redirectUri: 'http://127.0.0.1/cb', state: 'st', codeChallenge: 'ch' }));
     expect(u.pathname).toBe('/gcb/api/authCode/oauth2/authorize');
     expect(Object.fromEntries(u.searchParams)).toEqual({

@@ -15,7 +15,7 @@ import {
 import { redactCredentials } from '../../../src/citi/error-mapping.ts';
 import { safePath } from '../../../src/citi/errors.ts';
 import { parseJsonBody, validate } from '../../../src/citi/parse.ts';
-import { accountsPageSchema, tokenResponseSchema } from '../../../src/citi/schemas.ts';
+import { tokenResponseSchema, transactionSchema } from '../../../src/citi/schemas.ts';
 
 const citi = (type: string, code: string) => JSON.stringify({ type, code, details: 'd', location: 'l', moreInfo: '' });
 const oauth = (error: string) => JSON.stringify({ error, error_description: 'why' });
@@ -123,9 +123,9 @@ describe('MalformedResponseError from parsing', () => {
   });
 
   it('wrong shape: names the field path and the value', () => {
-    const json = { accountGroupSummary: [{ accountGroup: 'CHECKING', accounts: [] }, { accountGroup: 7, accounts: [] }] };
-    expect(() => validate(accountsPageSchema, json, '/v1/accounts')).toThrow(
-      expect.objectContaining({ fieldPath: 'accountGroupSummary[1].accountGroup', snippet: '7' }),
+    const json = { transactionDate: '2026-13-01', transactionAmount: 1 };
+    expect(() => validate(transactionSchema, json, '/v1/accounts/A/transactions')).toThrow(
+      expect.objectContaining({ fieldPath: 'transactionDate', snippet: '"2026-13-01"' }),
     );
   });
 

@@ -1,71 +1,459 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SyntheticKeyCounter, normalizeTransaction } from '../../../src/citi/index.ts';
-import { validate } from '../../../src/citi/parse.ts';
-import { transactionsPageSchema } from '../../../src/citi/schemas.ts';
+import {
+  AccountUnavailableError,
+  CitiClient,
+  RetryLaterError,
+  UnauthorizedError,
+  directionOf,
+  errorFromResponse,
+  type CitiAccount,
+  type HttpResponse,
+} from '../../../src/citi/index.ts';
+import { FakeTransport, RecordingGate, SeqTokens } from './fake.ts';
 
 /**
- * The real responses in shared/fixtures (§6). Locally shared/ sits next to the repo (/work/shared);
- * CI copies it to ../shared from the repo root: both are the same relative path from here.
+ * Golden tests (issue 11 item 10): every file in shared/fixtures, served on a fake wire and read by
+ * the client exactly as a real answer would be, parses into the rows a person reading it expects,
+ * written out here in full. Locally shared/ sits next to the repo (/work/shared); CI copies it to
+ * ../shared from the repo root: both are the same relative path from here.
  */
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
 
-function load(name: string): unknown {
-  return JSON.parse(readFileSync(FIXTURES + name, 'utf8'));
+function text(name: string): string {
+  return readFileSync(FIXTURES + name, 'utf8');
 }
 
-function parsePage(name: string, accountType: string, accountId = 'ACC') {
-  const key = `${accountType}AccountTransactions`;
-  const page = validate(transactionsPageSchema(key), load(name), '/fixture');
-  const keys = new SyntheticKeyCounter();
-  return { page, rows: page.rows.map((r) => normalizeTransaction(r, { accountId, accountType, keys })) };
+/** The payload: the file itself, or its `response` (files with `_source`), as the original text. */
+function payload(name: string): string {
+  const t = text(name);
+  const json = JSON.parse(t) as Record<string, unknown>;
+  if (!('response' in json)) return t;
+  // Cut the response's own text out of the file, so its numbers reach the client as written.
+  const start = t.indexOf('"response"');
+  const open = t.indexOf('{', start);
+  let depth = 0;
+  for (let i = open; i < t.length; i++) {
+    if (t[i] === '{') depth++;
+    if (t[i] === '}' && --depth === 0) return t.slice(open, i + 1);
+  }
+  throw new Error(`unbalanced response in ${name}`);
 }
 
-describe('real Citi fixtures (§6)', () => {
-  it('the fixtures directory exists', () => {
+const ok = (body: string): HttpResponse => ({ status: 200, headers: {}, body });
+
+function client(country: string, respond: (path: string) => HttpResponse) {
+  const transport = new FakeTransport((req) => respond(req.path));
+  return {
+    transport,
+    client: new CitiClient({ baseUrl: 'https://citi.invalid/gcb/api', clientId: 'cid', clientSecret: 'cs', gate: new RecordingGate(), transport, country, retryBaseMs: 1, retryMaxMs: 2 }),
+  };
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+const NONE = { current: null, available: null, outstanding: null, availableCredit: null, creditLimit: null, minimumDue: null, paymentDueDate: null, lastStatementBalance: null, principal: null, portfolioValue: null };
+
+/** An account without raw and the holdings' raw, for exact comparison. */
+function shown(a: CitiAccount) {
+  const { raw: _raw, ...rest } = a;
+  return { ...rest, holdings: a.holdings.map(({ raw: _r, ...h }) => h) };
+}
+
+const US_ID_REPEATED =
+  'da549a7cc86472ee05272c7bd0a4483f57174f2110e7ad961a267995031fda66c6d5475de467a65739750107b621e5a01be7cc0dc085a825fa384795904293f6';
+const US_CARD_ID =
+  '8035a60debb671e89bd451c9ad0f283e8f1b8868dd4dc65520ceb7bdfeb4142999f574c9db37917ef0edfae296745142543e3ad2bc034887f37212ecbde83ee0';
+const US_LOAN_ID =
+  'd8cf4b23b3a7f74fd441e93697c15fe2fe8714afdfa1d1dc619b1d2ccda41edfa965598333d790b1e2de05a4c55176094a0cc632ff4ddbe9704f10e787fa64f9';
+const US_RETIREMENT_ID =
+  'bd0fbd58e6e3d2fec034a0f4d8a41f8f0533b7f93a02a11d3fa80f7a66c62ebdd77d0dd67787d4e4f0e4949116937f429748535d1698ae0bab6e7122e884bb02';
+
+const TESTED = [
+  'citi-au-token-response-2018.json',
+  'citi-hk-v1-accounts-summary-mock.json',
+  'citi-us-v1-card-transactions-2017.json',
+  'citi-us-v2-accounts-details-doc-example.json',
+  'citi-us-v2-checking-transaction-2016.json',
+  'citi-us-v2-openapi-excerpts.json',
+];
+
+describe('golden: every real Citi fixture parses into its expected rows', () => {
+  it('every fixture file has a golden test here', () => {
     expect(existsSync(FIXTURES)).toBe(true);
+    expect(readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()).toEqual(TESTED);
   });
 
-  it('2017 US v1 card transactions: no ids, UNBILLED, pending without posting date, foreign amounts', () => {
-    const { page, rows } = parsePage('citi-us-v1-card-transactions-2017.json', 'creditCard', '2016764541');
-    expect(page.nextStartIndex).toBeNull();
-    expect(rows).toHaveLength(8);
+  it('US GET /v2/accounts/details (doc example): seven kinds, exact balances, holdings, the repeated id reported', async () => {
+    const { client: us, transport } = client('US', (path) => (path === '/v2/accounts/details' ? ok(payload('citi-us-v2-accounts-details-doc-example.json')) : { status: 404, headers: {}, body: '' }));
+    const listing = await us.listAccounts(new SeqTokens());
+    expect(transport.requests.map((r) => r.path)).toEqual(['/v2/accounts/details']);
+    // One id is listed under four kinds: the first (checking) is kept, the others reported, not merged.
+    expect(listing.repeated).toEqual([{ accountId: US_ID_REPEATED, kept: 'checking', dropped: ['savings', 'lineOfCredit', 'brokerage'] }]);
+    expect(listing.notSynced).toEqual([]);
+    expect(listing.accounts.map(shown)).toEqual([
+      {
+        accountId: US_ID_REPEATED,
+        accountGroup: 'CHECKING',
+        accountType: 'checking',
+        productName: 'Business Checking',
+        productCode: null,
+        nickname: 'My checking account',
+        displayAccountNumber: 'XXXXXX9594',
+        currencyCode: 'USD',
+        status: 'ACTIVE',
+        classification: 'ASSET',
+        balanceType: 'ASSET',
+        balances: { ...NONE, current: '10000.25', available: '15000.25' },
+        holdings: [],
+        currentBalance: '10000.25',
+        availableBalance: '15000.25',
+        creditLimit: null,
+      },
+      {
+        accountId: US_CARD_ID,
+        accountGroup: 'CHECKING',
+        accountType: 'creditCard',
+        productName: 'Citi Rewards+? Card',
+        productCode: null,
+        nickname: null,
+        displayAccountNumber: 'XXXXXXXXXXXX7899',
+        currencyCode: 'USD',
+        status: 'ACTIVE',
+        classification: 'LIABILITY',
+        balanceType: 'LIABILITY',
+        balances: {
+          ...NONE,
+          current: '10000.25',
+          availableCredit: '15000',
+          creditLimit: '20000',
+          minimumDue: '1500',
+          paymentDueDate: '2017-03-27',
+          lastStatementBalance: '5000.25',
+        },
+        holdings: [],
+        currentBalance: '10000.25',
+        availableBalance: null,
+        creditLimit: '20000',
+      },
+      {
+        accountId: US_LOAN_ID,
+        accountGroup: 'CHECKING',
+        accountType: 'loan',
+        productName: 'Personal Loan',
+        productCode: null,
+        nickname: 'My personal loan',
+        displayAccountNumber: 'XXXXX1035',
+        currencyCode: 'USD',
+        status: null,
+        classification: 'LIABILITY',
+        balanceType: 'LIABILITY',
+        balances: { ...NONE, availableCredit: '9000', minimumDue: '400', paymentDueDate: '2017-03-27', principal: '10000' },
+        holdings: [],
+        currentBalance: '10000',
+        availableBalance: null,
+        creditLimit: null,
+      },
+      {
+        accountId: US_RETIREMENT_ID,
+        accountGroup: 'CHECKING',
+        accountType: 'retirement',
+        productName: 'Rollover IRA',
+        productCode: null,
+        nickname: null,
+        displayAccountNumber: 'XXX2766',
+        currencyCode: null,
+        status: 'ACTIVE',
+        classification: 'ASSET',
+        balanceType: 'ASSET',
+        balances: { ...NONE, portfolioValue: '9000.15' },
+        holdings: [
+          {
+            kind: 'plan-component',
+            key: 'Variable CD-2766',
+            symbol: null,
+            cusip: null,
+            name: 'Variable CD-2766',
+            quantity: null,
+            price: null,
+            value: '4676.36',
+            currencyCode: 'USD',
+            asOfDate: '2020-04-10',
+          },
+        ],
+        currentBalance: null,
+        availableBalance: null,
+        creditLimit: null,
+      },
+    ]);
+    // Raw keeps every field as sent, the decimal-string total included.
+    expect(listing.accounts[1]?.raw).toMatchObject({ purchasesAPR: 23.45, ctdPurchaseBalanceAmount: 300.25 });
+    expect(listing.accounts[2]?.raw.autoPayFlag).toBe(true);
+  });
+
+  it('US doc example, the accounts the repeated id hides: brokerage with its holding, line of credit, savings', async () => {
+    // Served with the repeated id made unique per kind, every kind parses on its own.
+    let n = 0;
+    const body = payload('citi-us-v2-accounts-details-doc-example.json').replaceAll(US_ID_REPEATED, () => `ID${n++}`);
+    const { client: us } = client('US', () => ok(body));
+    const listing = await us.listAccounts(new SeqTokens());
+    expect(listing.repeated).toEqual([]);
+    expect(listing.accounts.map((a) => [a.accountId, a.accountType, a.status, a.currencyCode])).toEqual([
+      ['ID0', 'checking', 'ACTIVE', 'USD'],
+      ['ID1', 'savings', 'ACTIVE', 'USD'],
+      [US_CARD_ID, 'creditCard', 'ACTIVE', 'USD'],
+      [US_LOAN_ID, 'loan', null, 'USD'],
+      ['ID2', 'lineOfCredit', 'ACTIVE', 'USD'],
+      ['ID3', 'brokerage', null, null],
+      [US_RETIREMENT_ID, 'retirement', 'ACTIVE', null],
+    ]);
+    const [savings, loc, brokerage] = [listing.accounts[1]!, listing.accounts[4]!, listing.accounts[5]!];
+    expect(savings.balances).toEqual({ ...NONE, current: '10000.25', available: '15000.25' });
+    expect(savings.nickname).toBe('Personal Savings Account');
+    expect(loc.balances).toEqual({ ...NONE, availableCredit: '9000', minimumDue: '5000', principal: '10000' });
+    expect([loc.currentBalance, loc.balanceType]).toEqual(['10000', 'LIABILITY']);
+    expect(shown(brokerage)).toMatchObject({
+      productName: 'Brokerage IRA',
+      balanceType: 'ASSET',
+      balances: { ...NONE, portfolioValue: '3643150.72' },
+      currentBalance: null,
+      holdings: [
+        {
+          kind: 'holding',
+          key: 'CAIFX',
+          symbol: 'CAIFX',
+          cusip: '140194101',
+          name: 'American Funds Capital Income Builder.',
+          quantity: '100',
+          price: '32.41',
+          value: '324.1',
+          currencyCode: 'USD',
+          asOfDate: '2020-01-21',
+        },
+      ],
+    });
+    expect(brokerage.raw.totalPortfolioBalanceAmount).toBe('3643150.72');
+    expect(brokerage.holdings[0]?.raw).toMatchObject({ changeInPrice: -0.015, holdingCategory: 'Equities' });
+  });
+
+  it('HK v1 accounts (weak mock): groups, classifications, owed balances, 9999-12-31 as none, insurance not synced', async () => {
+    const { client: hk, transport } = client('HK', () => ok(payload('citi-hk-v1-accounts-summary-mock.json')));
+    const listing = await hk.listAccounts(new SeqTokens());
+    expect(transport.requests.map((r) => r.path)).toEqual(['/v1/accounts']);
+    expect(listing.repeated).toEqual([]);
+    expect(listing.accounts.map(shown)).toEqual([
+      {
+        accountId: 'cc_aus_01',
+        accountGroup: 'CREDIT_CARD',
+        accountType: 'creditCard',
+        productName: 'VISA GOLD',
+        productCode: '0071_VC898',
+        nickname: null,
+        displayAccountNumber: '4765',
+        currencyCode: 'AUD',
+        status: 'ACTIVE',
+        classification: 'LIABILITY',
+        balanceType: 'LIABILITY',
+        balances: { ...NONE, outstanding: '0', availableCredit: '25613.63', creditLimit: '698000', minimumDue: '0' },
+        holdings: [],
+        currentBalance: '0',
+        availableBalance: null,
+        creditLimit: '698000',
+      },
+      {
+        accountId: 'loan_hk_02',
+        accountGroup: 'LOANS',
+        accountType: 'loan',
+        productName: 'CITIBANK MORTGAGE POWER PLAN 2',
+        productCode: '0302_RPI0',
+        nickname: null,
+        displayAccountNumber: '8645',
+        currencyCode: 'HKD',
+        status: 'DELINQUENT',
+        classification: 'LIABILITY',
+        balanceType: 'LIABILITY',
+        // nextPaymentDate 9999-12-31 means "none".
+        balances: { ...NONE, outstanding: '1000000', minimumDue: '0', paymentDueDate: null },
+        holdings: [],
+        currentBalance: '1000000',
+        availableBalance: null,
+        creditLimit: null,
+      },
+      {
+        accountId: 'd3508kR20tSKak',
+        accountGroup: 'SAVINGS_AND_INVESTMENTS',
+        accountType: 'savings',
+        productName: 'SAVINGS',
+        productCode: '0101_SATHB',
+        nickname: null,
+        displayAccountNumber: '3225',
+        currencyCode: 'HKD',
+        status: 'NO_DEBIT_ACTIVITY',
+        classification: 'ASSET',
+        balanceType: 'ASSET',
+        balances: { ...NONE, current: '9743468.24', available: '9743468.24' },
+        holdings: [],
+        currentBalance: '9743468.24',
+        availableBalance: '9743468.24',
+        creditLimit: null,
+      },
+      {
+        accountId: 'chk_hk_04',
+        accountGroup: 'CHECKING',
+        accountType: 'checking',
+        productName: 'HKD CHECKING ACCOUNT',
+        productCode: '0001_HKCA',
+        nickname: null,
+        displayAccountNumber: '9854',
+        currencyCode: 'HKD',
+        status: 'NO_DEBIT_ACTIVITY',
+        classification: 'ASSET',
+        balanceType: 'ASSET',
+        balances: { ...NONE, current: '-117.76', available: '-117.76' },
+        holdings: [],
+        currentBalance: '-117.76',
+        availableBalance: '-117.76',
+        creditLimit: null,
+      },
+    ]);
+    expect(listing.notSynced.map(({ raw: _r, ...n }) => n)).toEqual([{ accountGroup: 'INSURANCE', kind: 'insurancePolicies', id: 'ins_05' }]);
+    expect(listing.notSynced[0]?.raw).toMatchObject({ displayPolicyNumber: 'B810201549', totalPremiumPaidAmount: 0 });
+  });
+
+  it('2017 US card transactions: no ids, UNBILLED posted, pending without posting date, purchases out, foreign amounts', async () => {
+    const { client: us, transport } = client('US', () => ok(payload('citi-us-v1-card-transactions-2017.json')));
+    const account = { accountId: '2016764541', accountType: 'creditCard' };
+    const rows = await collect(us.transactions(new SeqTokens(), account, '2017-02-01', '2017-02-28'));
+    expect(transport.requests.map((r) => r.path)).toEqual(['/v2/accounts/2016764541/transactions?transactionFromDate=2017-02-01&transactionToDate=2017-02-28']);
     expect(rows.every((r) => r.idSynthetic && /^syn:[0-9a-f]{32}$/.test(r.transactionId))).toBe(true);
     expect(new Set(rows.map((r) => r.transactionId)).size).toBe(8);
-    expect(rows.map((r) => [r.status, r.statusRaw, r.amount])).toEqual([
-      ['pending', 'PENDING', '-31'],
-      ['pending', 'PENDING', '-14.57'],
-      ['pending', 'PENDING', '-15.82'],
-      ['pending', 'PENDING', '-7.66'],
-      ['posted', 'UNBILLED', '-32.61'],
-      ['posted', 'UNBILLED', '-50.18'],
-      ['posted', 'UNBILLED', '-80.4'],
-      ['posted', 'UNBILLED', '-54.51'],
+    expect(
+      rows.map((r) => [r.status, r.statusRaw, r.transactionDate, r.postingDate, r.amount, r.currencyCode, r.description, r.merchantCategoryCode, r.transactionType, r.foreignAmount, r.foreignCurrencyCode]),
+    ).toEqual([
+      ['pending', 'PENDING', '2017-02-26', null, '-31', 'USD', 'DAN SUNG SA', '5812', 'PURCHASE', null, null],
+      ['pending', 'PENDING', '2017-02-26', null, '-14.57', 'USD', 'KROGER #0577', '5411', 'PURCHASE', null, null],
+      ['pending', 'PENDING', '2017-02-26', null, '-15.82', 'USD', 'WAL-MART #2649', '5411', 'PURCHASE', null, null],
+      ['pending', 'PENDING', '2017-02-26', null, '-7.66', 'USD', 'UBER AU SEP25 PGPWX HELP.UBER.COM', '5814', 'PURCHASE', '-10.11', 'AUD'],
+      ['posted', 'UNBILLED', '2017-02-12', '2017-02-26', '-32.61', 'USD', 'SAMSCLUB #6265', '5542', 'PURCHASE', null, null],
+      ['posted', 'UNBILLED', '2017-02-12', '2017-02-26', '-50.18', 'USD', 'TWC*TIME WARNER CABLE', '4899', 'PURCHASE', null, null],
+      ['posted', 'UNBILLED', '2017-02-12', '2017-02-26', '-80.4', 'USD', 'ATS AUSTRALIAN TRAVE SYDNEY', '7991', 'PURCHASE', '-106.13', 'AUD'],
+      ['posted', 'UNBILLED', '2017-02-12', '2017-02-26', '-54.51', 'USD', 'WAL-MART #2649', '5411', 'PURCHASE', null, null],
     ]);
-    expect(rows[3]).toMatchObject({ foreignAmount: '-10.11', foreignCurrencyCode: 'AUD', merchantCategoryCode: '5814', postingDate: null });
-    expect(rows[6]).toMatchObject({ foreignAmount: '-106.13', postingDate: '2017-02-26', transactionDate: '2017-02-12' });
-    // Unknown fields survive in raw.
-    expect(rows[0]?.raw).toMatchObject({ eligibleForEqualPaymentPlan: 'NOT_ELIGIBLE', runningBalanceAmount: 610.41, merchantDescription: 'Eating Places and Restaurants' });
+    // The amount as sent and the unknown fields stay in raw.
+    expect(rows[0]?.raw).toMatchObject({ transactionAmount: 31, eligibleForEqualPaymentPlan: 'NOT_ELIGIBLE', runningBalanceAmount: 610.41, merchantDescription: 'Eating Places and Restaurants' });
     // Parsing again gives the same keys.
-    expect(parsePage('citi-us-v1-card-transactions-2017.json', 'creditCard', '2016764541').rows.map((r) => r.transactionId)).toEqual(
-      rows.map((r) => r.transactionId),
-    );
+    const again = await collect(us.transactions(new SeqTokens(), account, '2017-02-01', '2017-02-28'));
+    expect(again.map((r) => r.transactionId)).toEqual(rows.map((r) => r.transactionId));
   });
 
-  it('2016 US v2 checking: a single object under the array key, a 128-hex accountId', () => {
-    const { rows } = parsePage('citi-us-v2-checking-transaction-2016.json', 'checking');
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
-      transactionId: '0507777777777000001519171200000',
-      idSynthetic: false,
-      status: 'posted',
-      amount: '-12.22',
-      debitCreditMemo: 'DEBIT',
-      checkNumber: '1007',
-      postingDate: null,
-      description: 'AUTOMATED PHONE + TRANSFER FROM April 15 10:35 5058',
+  it('2016 US v2 checking: a single object under the array key, DEBIT memo out, a 128-hex accountId', async () => {
+    const { client: us } = client('US', () => ok(payload('citi-us-v2-checking-transaction-2016.json')));
+    const rows = await collect(us.transactions(new SeqTokens(), { accountId: US_ID_REPEATED, accountType: 'checking' }, '2016-04-01', '2016-04-30'));
+    expect(rows.map(({ raw: _r, ...t }) => t)).toEqual([
+      {
+        transactionId: '0507777777777000001519171200000',
+        idSynthetic: false,
+        status: 'posted',
+        statusRaw: 'POSTED',
+        transactionDate: '2016-04-15',
+        postingDate: null,
+        amount: '-12.22',
+        currencyCode: 'USD',
+        description: 'AUTOMATED PHONE + TRANSFER FROM April 15 10:35 5058',
+        descriptionExtension: 'TELEPHONE Reference# 545226',
+        merchantName: null,
+        merchantCategoryCode: null,
+        transactionType: 'PAYMENT',
+        debitCreditMemo: 'DEBIT',
+        foreignAmount: null,
+        foreignCurrencyCode: null,
+        foreignExchangeRate: null,
+        authorizationCode: null,
+        checkNumber: '1007',
+      },
+    ]);
+    expect(rows[0]?.raw).toMatchObject({ accountId: US_ID_REPEATED, transactionAmount: 12.22, debitCreditMemo: 'DEBIT', checkNumber: 1007 });
+  });
+
+  it('AU token response (2018): the country in the token path, tokens, lifetimes and scope', async () => {
+    const { client: au, transport } = client('AU', () => ok(payload('citi-au-token-response-2018.json')));
+    const t0 = Date.now();
+    const set = await au.oauth.exchangeCode({ code: 'c', redirectUri: 'http://127.0.0.1/cb' });
+    expect(transport.requests.map((r) => [r.method, r.path])).toEqual([['POST', '/authCode/oauth2/token/au/gcb']]);
+    expect(set.accessToken).toBe('<redacted: 345-char string starting AAIk...>');
+    expect(set.refreshToken).toBe('<redacted: 343-char string starting AAKg...>');
+    expect(set.scope).toBe('accounts_details_transactions');
+    expect(set.expiresAt.getTime() - t0).toBeGreaterThanOrEqual(1800 * 1000 - 50);
+    expect(set.expiresAt.getTime() - t0).toBeLessThanOrEqual(1800 * 1000 + 1000);
+    expect(set.refreshTokenExpiresAt.getTime() - set.expiresAt.getTime()).toBe((2_592_000 - 1800) * 1000);
+  });
+
+  it('US OpenAPI excerpts: the error bodies map to what the caller must do; the enums to signs', () => {
+    const spec = JSON.parse(text('citi-us-v2-openapi-excerpts.json')) as {
+      paths: Record<string, { '400_codes': string[][] }>;
+      schemas: Record<string, Record<string, unknown>>;
+    };
+    const map = (status: number, body: unknown) => errorFromResponse({ kind: 'resource', status, path: '/v2/x', headers: {}, bodyText: JSON.stringify(body) });
+    // Every 400 code of the transactions path, in the spec's ErrorList shape.
+    const codes = spec.paths['/accounts/{accountId}/transactions']!['400_codes'].map(([type, code]) => {
+      const e = map(400, { errors: [{ type, code, details: 'x' }] });
+      return [code, e.name, e.action];
     });
-    expect(rows[0]?.raw.accountId).toMatch(/^[0-9a-f]{128}$/);
+    expect(codes).toEqual([
+      ['invalidRequest', 'AccountUnavailableError', 'skip-account'],
+      ['invalidTransactionFromDate', 'AccountUnavailableError', 'skip-account'],
+      ['invalidTransactionToDate', 'AccountUnavailableError', 'skip-account'],
+      ['transactionFromToDateComboInvalid', 'AccountUnavailableError', 'skip-account'],
+      ['tranxFromDate2YrsPriorToCurrDate', 'WindowOutOfRangeError', 'skip-account'],
+      ['tranxToDateAfterCurrDate', 'WindowOutOfRangeError', 'skip-account'],
+    ]);
+    expect(map(400, { errors: [{ type: 'error', code: 'noAccounts' }] }).code).toBe('noAccounts');
+    // The spec's example bodies: a flat 400, a 401 with the code in `type`, the gateway's 404.
+    const e400 = map(400, spec.schemas.Http400Response);
+    expect([e400.name, e400.code, e400.message]).toEqual(['AccountUnavailableError', 'invalidRequest', 'account not available (400 invalidRequest) on /v2/x: Missing or invalid parameters']);
+    const e401 = map(401, spec.schemas.Http401Response);
+    expect([e401 instanceof UnauthorizedError, e401.code]).toEqual([true, 'unAuthorized']);
+    const e404 = map(404, spec.schemas.Http404Response);
+    expect([e404 instanceof AccountUnavailableError, e404.code, e404.message]).toEqual([
+      true,
+      '404',
+      'account not available (404 404) on /v2/x: Not Found: No resources match requested URI',
+    ]);
+    // 404 of type fatal is serverUnavailable: transient.
+    expect(map(404, { errors: [{ type: 'fatal', code: 'serverUnavailable' }] })).toBeInstanceOf(RetryLaterError);
+    // debitCreditMemo decides; without it the card and deposit types do.
+    expect(spec.schemas.DebitCreditMemo!.enum).toEqual(['DEBIT', 'CREDIT']);
+    expect(['DEBIT', 'CREDIT'].map((m) => directionOf(m, 'PURCHASE'))).toEqual(['out', 'in']);
+    const card = spec.schemas.CreditCardAccountTransaction!['transactionType.enum'] as string[];
+    expect(card.map((t) => [t, directionOf(null, t)])).toEqual([
+      ['PAYMENT', 'in'],
+      ['PURCHASE', 'out'],
+      ['CASH_ADVANCES', 'out'],
+      ['FEES', 'out'],
+      ['INTEREST_CHARGES', 'out'],
+      ['ADJUSTMENT', 'as-sent'],
+      ['CREDIT', 'in'],
+    ]);
+    const deposit = spec.schemas.CheckingAccountTransaction!['transactionType.enum'] as string[];
+    expect(deposit.map((t) => [t, directionOf(null, t)])).toEqual([
+      ['DEPOSIT', 'in'],
+      ['PAYMENT', 'in'],
+      ['TRANSFER', 'as-sent'],
+      ['WITHDRAWAL_OR_DEPOSIT', 'as-sent'],
+      ['WITHDRAWAL', 'out'],
+      ['DIVIDEND_AND_INTEREST', 'in'],
+      ['FEES', 'out'],
+      ['ADJUSTMENTS', 'as-sent'],
+      ['TRANSACTION_VOID', 'as-sent'],
+      ['FEE_WAIVED', 'in'],
+      ['OTHER', 'as-sent'],
+    ]);
+    const loan = spec.schemas.LoanAccountTransaction!['transactionType.enum'] as string[];
+    expect(loan.map((t) => directionOf(null, t))).toEqual(['in', 'out', 'out', 'out', 'out', 'in', 'in']);
   });
 });

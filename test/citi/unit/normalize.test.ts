@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  InvalidAmountError,
   InvalidFieldError,
+  parseLosslessJson,
+  plainJson,
   SyntheticKeyCounter,
   normalizeAccount,
   normalizeTransaction,
@@ -50,10 +51,17 @@ describe('normalizeTransaction: signs', () => {
     ['checking', { debitCreditMemo: 'CREDIT', transactionAmount: 12.22 }, '12.22'],
     ['savings', { debitCreditMemo: 'debit', transactionAmount: 5 }, '-5'],
     ['loan', { debitCreditMemo: 'CREDIT', transactionAmount: 250 }, '250'],
-    // A negative amount on a deposit account breaks §4; the API's sign is kept, not re-flipped.
+    // §4 "Signs": the memo decides the direction whatever sign the amount came with.
     ['checking', { debitCreditMemo: 'DEBIT', transactionAmount: -3.5 }, '-3.5'],
-    ['checking', { debitCreditMemo: 'CREDIT', transactionAmount: -3.5 }, '-3.5'],
+    ['checking', { debitCreditMemo: 'CREDIT', transactionAmount: -3.5 }, '3.5'],
+    // No memo: the type (PAYMENT is money in), then the amount's own sign.
     ['checking', { debitCreditMemo: null, transactionAmount: 7 }, '7'],
+    ['checking', { debitCreditMemo: null, transactionType: 'WITHDRAWAL', transactionAmount: 7 }, '-7'],
+    ['checking', { debitCreditMemo: null, transactionType: 'TRANSFER', transactionAmount: -7 }, '-7'],
+    ['checking', { debitCreditMemo: null, transactionType: 'OTHER', transactionAmount: 7 }, '7'],
+    // The same rule for every kind: a card payment sent positive with memo CREDIT is money in.
+    ['creditCard', { debitCreditMemo: 'CREDIT', transactionType: 'PAYMENT', transactionAmount: 610.41 }, '610.41'],
+    ['creditCard', { debitCreditMemo: 'DEBIT', transactionType: 'PAYMENT', transactionAmount: 5 }, '-5'],
   ])('%s %o → %s', (type, over, amount) => {
     expect(normalizeTransaction(checking(over), ctx(type)).amount).toBe(amount);
   });
@@ -193,9 +201,10 @@ describe('normalizeTransaction: validation and text', () => {
     [{ transactionDate: '26-11-12' }, 'transactionDate'],
     [{ transactionPostingDate: '2026-13-01' }, 'transactionPostingDate'],
     [{ currencyCode: 'US' }, 'currencyCode'],
-    [{ transactionAmount: '80.40' }, 'transactionAmount'],
-    [{ transactionAmount: 1e21 }, 'transactionAmount'],
-    [{ foreignTransactionAmount: 0.1 + 0.2 }, 'foreignTransactionAmount'],
+    [{ transactionAmount: '80,40' }, 'transactionAmount'],
+    [{ transactionAmount: true }, 'transactionAmount'],
+    [{ transactionAmount: '1e9999' }, 'transactionAmount'],
+    [{ foreignTransactionAmount: 'x1' }, 'foreignTransactionAmount'],
     [{ transactionId: 2 ** 60 }, 'transactionId'],
   ])('rejects %o naming %s', (over, field) => {
     let caught: unknown;
@@ -209,13 +218,27 @@ describe('normalizeTransaction: validation and text', () => {
     expect((caught as InvalidFieldError).snippet.length).toBeLessThanOrEqual(120);
   });
 
-  it('an exchange rate with more digits than money allows is kept, not rejected', () => {
-    expect(normalizeTransaction(card({ foreignExchangeRate: 1.324567890123456 }), ctx('creditCard')).foreignExchangeRate).toBe('1.324567890123456');
-    expect(() => normalizeTransaction(card({ foreignExchangeRate: '1.3' }), ctx('creditCard'))).toThrow(InvalidFieldError);
+  it('numbers from the text stay exact, whatever their length; decimal strings are read the same way', () => {
+    const body = parseLosslessJson(
+      '{"transactionId":12345678901234567890123,"transactionDate":"2026-11-12","currencyCode":"JPY","transactionType":"PURCHASE",' +
+        '"transactionAmount":123456789012345678901234567890.125,"foreignTransactionAmount":"80.40","foreignExchangeRate":1.324567890123456789}',
+    );
+    const t = normalizeTransaction(body, ctx('creditCard'));
+    expect([t.transactionId, t.amount, t.foreignAmount, t.foreignExchangeRate]).toEqual([
+      '12345678901234567890123',
+      '-123456789012345678901234567890.125',
+      '-80.4',
+      '1.324567890123456789',
+    ]);
+    // raw keeps what a double cannot hold as its exact text, the rest as numbers.
+    expect(t.raw).toMatchObject({ transactionAmount: '123456789012345678901234567890.125', foreignTransactionAmount: '80.40', transactionId: '12345678901234567890123' });
+    expect(plainJson(parseLosslessJson('{"a":31,"b":0.1,"c":1e2}'))).toEqual({ a: 31, b: 0.1, c: 100 });
   });
 
-  it('an imprecise amount is an InvalidAmountError', () => {
-    expect(() => normalizeTransaction(card({ transactionAmount: 0.1 + 0.2 }), ctx('creditCard'))).toThrow(InvalidAmountError);
+  it("India rows: transactionReferenceId is the id when transactionId is absent", () => {
+    const t = normalizeTransaction(checking({ transactionId: undefined, transactionReferenceId: 'REF-77', runningBalance: 10 }), ctx('savings'));
+    expect([t.transactionId, t.idSynthetic]).toEqual(['REF-77', false]);
+    expect(normalizeTransaction(checking({ transactionReferenceId: 'REF-77' }), ctx('savings')).transactionId).toBe('0507777777777000001519171200000');
   });
 
   it('uses the account currency when a row has none', () => {
@@ -264,6 +287,20 @@ describe('normalizeAccount', () => {
       currencyCode: 'USD',
       status: 'ACTIVE',
       classification: 'LIABILITY',
+      balanceType: 'LIABILITY',
+      balances: {
+        current: '610.41',
+        available: '4389.59',
+        outstanding: '610.41',
+        availableCredit: null,
+        creditLimit: '5000',
+        minimumDue: null,
+        paymentDueDate: '2026-12-20',
+        lastStatementBalance: null,
+        principal: null,
+        portfolioValue: null,
+      },
+      holdings: [],
       currentBalance: '610.41',
       availableBalance: '4389.59',
       creditLimit: '5000',
@@ -271,18 +308,18 @@ describe('normalizeAccount', () => {
     });
   });
 
-  it('only accountId, currencyCode and accountStatus are required', () => {
-    const a = normalizeAccount({ loanAccountSummary: { accountId: 'L'.repeat(128), currencyCode: 'BHD', accountStatus: 'CLOSED' } });
-    expect(a).toMatchObject({ accountType: 'loan', accountGroup: null, currentBalance: null, nickname: null, status: 'CLOSED' });
+  it('only accountId is required; both nickname spellings are read', () => {
+    const a = normalizeAccount({ loanAccountSummary: { accountId: 'L'.repeat(128), accountNickName: 'Home' } });
+    expect(a).toMatchObject({ accountType: 'loan', accountGroup: null, currentBalance: null, nickname: 'Home', status: null, currencyCode: null });
   });
 
   it('names the field that is wrong', () => {
-    expect(() => normalizeAccount({ checkingAccountSummary: { accountId: 'A', currencyCode: 'USD' } })).toThrow(
-      expect.objectContaining({ fieldPath: 'checkingAccountSummary.accountStatus' }),
+    expect(() => normalizeAccount({ checkingAccountSummary: { currencyCode: 'USD' } })).toThrow(
+      expect.objectContaining({ fieldPath: 'checkingAccountSummary.accountId' }),
     );
     expect(() =>
-      normalizeAccount({ savingsAccountSummary: { accountId: 'A', currencyCode: 'USD', accountStatus: 'ACTIVE', currentBalance: 0.1 + 0.2 } }),
+      normalizeAccount({ savingsAccountSummary: { accountId: 'A', currencyCode: 'USD', accountStatus: 'ACTIVE', currentBalance: '1.2.3' } }),
     ).toThrow(expect.objectContaining({ fieldPath: 'savingsAccountSummary.currentBalance' }));
-    expect(() => normalizeAccount({ somethingElse: {} })).toThrow(InvalidFieldError);
+    expect(() => normalizeAccount({ somethingElse: {} })).toThrow(/no <kind>AccountSummary object in the account entry; found keys: somethingElse/);
   });
 });

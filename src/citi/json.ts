@@ -1,0 +1,43 @@
+import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
+import { toDecimalString } from './money.ts';
+import { stripNul } from './text.ts';
+
+/**
+ * Resource bodies are parsed with lossless-json, so every JSON number reaches the parsers as its
+ * exact text (a LosslessNumber) instead of a double: `12345678901234567890.12` stays those digits.
+ * Token bodies keep JSON.parse: they hold no money.
+ */
+export function parseLosslessJson(text: string): unknown {
+  return parseLossless(text);
+}
+
+/**
+ * A parsed value as plain JSON for `raw` (stored as jsonb): NUL removed from every string and key
+ * (Postgres cannot store it), and each number a JS number when a double holds it exactly, otherwise
+ * its exact decimal text as a string, so `raw` never silently rounds what Citi sent.
+ */
+export function plainJson(value: unknown): unknown {
+  if (isLosslessNumber(value)) return exactNumber(value.value);
+  if (typeof value === 'string') return stripNul(value);
+  if (Array.isArray(value)) return value.map(plainJson);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      // defineProperty, not assignment: a `__proto__` key from JSON must stay data, not a prototype.
+      Object.defineProperty(out, stripNul(k), { value: plainJson(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return value;
+}
+
+function exactNumber(text: string): number | string {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return text;
+  try {
+    const exact = toDecimalString(text, '');
+    return toDecimalString(n, '') === exact ? n : exact;
+  } catch {
+    return text;
+  }
+}
