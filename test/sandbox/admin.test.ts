@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSandboxCli, startSandbox, type Sandbox, type TokenResponse } from '../../src/sandbox/index.ts';
-import { get, TODAY } from './client.ts';
+import { accountsPath, errorCode, get, TODAY } from './client.ts';
 
 async function admin(sb: Sandbox | string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const origin = typeof sb === 'string' ? sb : new URL(sb.url).origin;
@@ -23,7 +23,7 @@ describe('admin API', () => {
     const t = await admin(sb, 'POST', 'users/user-2/tokens');
     expect(t.status).toBe(200);
     const tokens = t.json as unknown as TokenResponse;
-    expect((await get(sb, '/v1/accounts', tokens.access_token)).status).toBe(200);
+    expect((await get(sb, accountsPath(sb), tokens.access_token)).status).toBe(200);
     expect((await admin(sb, 'GET', 'stats')).json).toMatchObject({ requests: 1, byStatus: { '200': 1 } });
     const truth = await admin(sb, 'GET', 'truth?userId=user-2');
     expect((truth.json.accounts as Array<{ accountId: string }>).map((a) => a.accountId)).toEqual(sb.users[1]!.accountIds);
@@ -37,15 +37,15 @@ describe('admin API', () => {
   it('sets and clears faults, expires tokens, sets shapes', async () => {
     const tokens = await sb.issueTokens('user-1');
     expect((await admin(sb, 'POST', 'faults', { status5xxProbability: 1 })).status).toBe(200);
-    expect((await get(sb, '/v1/accounts', tokens.access_token)).json.code).toBe('serverUnavailable');
+    expect(errorCode((await get(sb, accountsPath(sb), tokens.access_token)).json)).toBe('serverUnavailable');
     await admin(sb, 'DELETE', 'faults');
-    expect((await get(sb, '/v1/accounts', tokens.access_token)).status).toBe(200);
+    expect((await get(sb, accountsPath(sb), tokens.access_token)).status).toBe(200);
     await admin(sb, 'POST', 'faults', { status5xxProbability: 1 });
     await admin(sb, 'POST', 'faults', {});
-    expect((await get(sb, '/v1/accounts', tokens.access_token)).status).toBe(200);
+    expect((await get(sb, accountsPath(sb), tokens.access_token)).status).toBe(200);
     expect((await admin(sb, 'POST', 'faults', { status5xxProbability: 7 })).status).toBe(400);
     await admin(sb, 'POST', 'expire-tokens');
-    expect((await get(sb, '/v1/accounts', tokens.access_token)).status).toBe(401);
+    expect((await get(sb, accountsPath(sb), tokens.access_token)).status).toBe(401);
     const acct = sb.users[0]!.accountIds[2]!;
     expect((await admin(sb, 'POST', `accounts/${acct}/shape`, { shape: 'noIds' })).status).toBe(200);
     expect(sb.truth('user-1').accounts[2]!.transactions[0]!.transactionId).toBeNull();

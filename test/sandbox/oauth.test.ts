@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { basic, codeFlow, get, postForm, refresh, TODAY } from './client.ts';
+import { accountsPath, basic, codeFlow, errorCode, get, postForm, refresh, tokenPath, TODAY } from './client.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 let sb: Sandbox | undefined;
@@ -19,7 +19,7 @@ async function follow(url: string, init: Parameters<typeof request>[1] = {}): Pr
 }
 
 const exchange = (s: Sandbox, code: string, extra: Record<string, string> = {}) =>
-  postForm(s, '/authCode/oauth2/token/us/gcb', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...extra });
+  postForm(s, tokenPath(s), { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...extra });
 
 async function decide(s: Sandbox, decision: 'allow' | 'deny', fields: Record<string, string> = {}) {
   return follow(`${new URL(s.url).origin}/gcb/api/authCode/oauth2/authorize/decision`, {
@@ -53,7 +53,7 @@ describe('authorization code flow', () => {
     expect(tok.status).toBe(200);
     expect(tok.json).toMatchObject({ token_type: 'bearer', expires_in: 1800, refresh_token_expires_in: 2_592_000, scope: 'accounts_details_transactions customers_profiles' });
     // The chosen user (user-2) is the one whose accounts the token opens.
-    const acc = await get(sb, '/v1/accounts', tok.json.access_token as string);
+    const acc = await get(sb, accountsPath(sb), tok.json.access_token as string);
     expect(acc.text).toContain(sb.users[1]!.accountIds[0]!);
     const deny = await decide(sb, 'deny');
     expect(deny.status).toBe(302);
@@ -65,7 +65,7 @@ describe('authorization code flow', () => {
     const r = await follow(`${sb.authorizeUrl({ redirectUri: REDIRECT, state: 'a' })}&login_hint=user-3`);
     expect(r.status).toBe(302);
     const tok = await exchange(sb, r.location!.searchParams.get('code')!);
-    const acc = await get(sb, '/v1/accounts', tok.json.access_token as string);
+    const acc = await get(sb, accountsPath(sb), tok.json.access_token as string);
     expect(acc.text).toContain(sb.users[2]!.accountIds[0]!);
   });
 
@@ -93,21 +93,21 @@ describe('authorization code flow', () => {
     const second = await exchange(sb, code);
     expect(second.status).toBe(400);
     expect(second.json).toEqual({ error: 'invalid_grant', error_description: 'authorization code already used' });
-    expect((await get(sb, '/v1/accounts', first.json.access_token as string)).status).toBe(401);
+    expect((await get(sb, accountsPath(sb), first.json.access_token as string)).status).toBe(401);
   });
 
   it('checks client authentication, content type, grant_type and redirect_uri', async () => {
     sb = await startSandbox({ today: TODAY, autoConsent: true });
     const code = (await follow(sb.authorizeUrl({ redirectUri: REDIRECT, state: 'a' }))).location!.searchParams.get('code')!;
-    const noAuth = await postForm(sb, '/authCode/oauth2/token/us/gcb', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, null);
+    const noAuth = await postForm(sb, tokenPath(sb), { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, null);
     expect(noAuth.status).toBe(401);
     expect(noAuth.json.error).toBe('invalid_client');
-    const wrong = await postForm(sb, '/authCode/oauth2/token/us/gcb', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, `Basic ${Buffer.from(`${sb.clientId}:x`).toString('base64')}`);
+    const wrong = await postForm(sb, tokenPath(sb), { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, `Basic ${Buffer.from(`${sb.clientId}:x`).toString('base64')}`);
     expect(wrong.status).toBe(401);
-    const json = await request(`${sb.url}/authCode/oauth2/token/us/gcb`, { method: 'POST', headers: { authorization: basic(sb), 'content-type': 'application/json' }, body: '{}' });
+    const json = await request(`${sb.url}${tokenPath(sb)}`, { method: 'POST', headers: { authorization: basic(sb), 'content-type': 'application/json' }, body: '{}' });
     expect(json.statusCode).toBe(400);
     expect(await json.body.json()).toMatchObject({ error: 'invalid_request' });
-    expect((await postForm(sb, '/authCode/oauth2/token/us/gcb', { grant_type: 'password' })).json.error).toBe('unsupported_grant_type');
+    expect((await postForm(sb, tokenPath(sb), { grant_type: 'password' })).json.error).toBe('unsupported_grant_type');
     expect((await exchange(sb, code, { redirect_uri: 'http://127.0.0.1:9/other' })).json.error).toBe('invalid_grant');
     expect((await exchange(sb, code)).status).toBe(200);
   });
@@ -130,7 +130,7 @@ describe('tokens', () => {
     const r = await refresh(sb, t1.refresh_token);
     expect(r.status).toBe(200);
     expect(r.json.refresh_token).not.toBe(t1.refresh_token);
-    expect((await get(sb, '/v1/accounts', r.json.access_token as string)).status).toBe(200);
+    expect((await get(sb, accountsPath(sb), r.json.access_token as string)).status).toBe(200);
     expect(sb.stats()).toMatchObject({ tokenRequests: 2, refreshes: 1, refreshTokenReuse: 0, grantsRevoked: 0 });
   });
 
@@ -142,9 +142,9 @@ describe('tokens', () => {
     expect(reuse.status).toBe(400);
     expect(reuse.json.error).toBe('invalid_grant');
     expect((await refresh(sb, t2.refresh_token as string)).json.error).toBe('invalid_grant');
-    const api = await get(sb, '/v1/accounts', t2.access_token as string);
+    const api = await get(sb, accountsPath(sb), t2.access_token as string);
     expect(api.status).toBe(401);
-    expect(api.json.code).toBe('unAuthorized');
+    expect(errorCode(api.json)).toBe('unAuthorized');
     expect(sb.stats()).toMatchObject({ refreshTokenReuse: 1, grantsRevoked: 1 });
   });
 
@@ -161,7 +161,7 @@ describe('tokens', () => {
     const t = await sb.issueTokens('user-1');
     const r = await postForm(sb, '/authCode/oauth2/revoke', { token: t.access_token, token_type_hint: 'access_token' });
     expect(r.json).toEqual({ status: 'success' });
-    expect((await get(sb, '/v1/accounts', t.access_token)).status).toBe(401);
+    expect((await get(sb, accountsPath(sb), t.access_token)).status).toBe(401);
     expect((await refresh(sb, t.refresh_token)).json.error).toBe('invalid_grant');
     expect(sb.stats().grantsRevoked).toBe(1);
   });
@@ -169,9 +169,9 @@ describe('tokens', () => {
   it('access tokens expire in real time; refresh tokens after 30 world days', async () => {
     sb = await startSandbox({ today: TODAY, accessTokenTtlSeconds: 1 });
     const t = await sb.issueTokens('user-1');
-    expect((await get(sb, '/v1/accounts', t.access_token)).status).toBe(200);
+    expect((await get(sb, accountsPath(sb), t.access_token)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1100));
-    expect((await get(sb, '/v1/accounts', t.access_token)).status).toBe(401);
+    expect((await get(sb, accountsPath(sb), t.access_token)).status).toBe(401);
     const t2 = (await refresh(sb, t.refresh_token)).json;
     sb.advance(29);
     const t3 = (await refresh(sb, t2.refresh_token as string)).json;
@@ -184,9 +184,9 @@ describe('tokens', () => {
     sb = await startSandbox({ today: TODAY });
     const t = await sb.issueTokens('user-1');
     sb.expireAccessTokens();
-    expect((await get(sb, '/v1/accounts', t.access_token)).status).toBe(401);
+    expect((await get(sb, accountsPath(sb), t.access_token)).status).toBe(401);
     const t2 = (await refresh(sb, t.refresh_token)).json;
-    expect((await get(sb, '/v1/accounts', t2.access_token as string)).status).toBe(200);
+    expect((await get(sb, accountsPath(sb), t2.access_token as string)).status).toBe(200);
   });
 
   it('issuedSecrets lists every token, code and the client secret', async () => {
@@ -203,8 +203,8 @@ describe('tokens', () => {
     sb = await startSandbox({ today: TODAY, autoConsent: true });
     const r = await follow(sb.authorizeUrl({ redirectUri: REDIRECT, state: 'a', scope: 'customers_profiles' }));
     const tok = await exchange(sb, r.location!.searchParams.get('code')!);
-    const api = await get(sb, '/v1/accounts', tok.json.access_token as string);
+    const api = await get(sb, accountsPath(sb), tok.json.access_token as string);
     expect(api.status).toBe(403);
-    expect(api.json.code).toBe('accessNotConfigured');
+    expect(errorCode(api.json)).toBe('accessNotConfigured');
   });
 });
