@@ -29,7 +29,7 @@ export async function handleAdmin(sandbox: Sandbox, method: string, path: string
   try {
     const [a, b, c] = route;
     if (method === 'GET' && a === 'info' && route.length === 1) {
-      return json(200, { url: sandbox.url, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, today: sandbox.today(), users: sandbox.users });
+      return json(200, { url: sandbox.url, country: sandbox.country, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, today: sandbox.today(), users: sandbox.users });
     }
     if (a === 'stats' && route.length === 1 && method === 'GET') return json(200, sandbox.stats());
     if (a === 'stats' && b === 'reset' && method === 'POST') {

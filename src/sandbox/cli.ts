@@ -7,6 +7,8 @@ import { startSandbox } from './server.ts';
 import type { Sandbox } from './types.ts';
 
 export interface SandboxCliOptions {
+  /** The market, which selects the dialect: US (v2) or an Asia-Pacific code (v1). @defaultValue 'US' */
+  country?: string;
   port: number;
   seed: number;
   host?: string;
@@ -21,6 +23,7 @@ export interface SandboxCliOptions {
 export async function runSandboxCli(opts: SandboxCliOptions, out: NodeJS.WritableStream = process.stdout): Promise<Sandbox> {
   const rate = opts.rateLimit ?? 10;
   const sandbox = await startSandbox({
+    country: opts.country ?? 'US',
     port: opts.port,
     seed: opts.seed,
     host: opts.host ?? '127.0.0.1',
@@ -36,6 +39,7 @@ export async function runSandboxCli(opts: SandboxCliOptions, out: NodeJS.Writabl
   const origin = new URL(sandbox.url).origin;
   const lines = [
     `Citi sandbox (seed ${opts.seed}, world date ${sandbox.today()})`,
+    `  market         ${sandbox.country} (${sandbox.country === 'US' ? 'US v2 dialect' : 'Asia-Pacific v1 dialect'}; token path /authCode/oauth2/token/${sandbox.country.toLowerCase()}/gcb)`,
     `  base URL       ${sandbox.url}`,
     `  client id      ${sandbox.clientId}`,
     `  client secret  ${sandbox.clientSecret}`,

@@ -67,14 +67,30 @@ describe('CLI', () => {
       expect(text).toContain(sb.clientSecret);
       for (const u of sb.users) expect(text).toContain(`/__sandbox/users/${u.userId}/tokens`);
       expect(text).toContain('/authCode/oauth2/authorize?');
+      expect(text).toContain('market         US (US v2 dialect; token path /authCode/oauth2/token/us/gcb)');
     } finally {
       await sb.close();
     }
   });
 
+  it('--country picks the market: its dialect, token path and authorize countryCode', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const sb = await runSandboxCli({ country: 'sg', port: 0, seed: 3, today: TODAY, users: 1, rateLimit: false }, out);
+    try {
+      expect(sb.country).toBe('SG');
+      expect(text).toContain('market         SG (Asia-Pacific v1 dialect; token path /authCode/oauth2/token/sg/gcb)');
+      expect(text).toContain('countryCode=SG');
+    } finally {
+      await sb.close();
+    }
+    await expect(runSandboxCli({ country: 'Singapore', port: 0, seed: 3 }, new PassThrough())).rejects.toThrow(/two-letter/);
+  });
+
   it('runs as a process and exits cleanly on SIGTERM', async () => {
     const main = fileURLToPath(new URL('../../src/sandbox/main.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', '0', '--seed', '9', '--today', TODAY, '--users', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', main, '--country', 'in', '--port', '0', '--seed', '9', '--today', TODAY, '--users', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
@@ -84,7 +100,7 @@ describe('CLI', () => {
       child.once('exit', (code) => reject(new Error(`exited early (${code}): ${text}`)));
     });
     const origin = /admin API\s+(http:\/\/\S+)\/__sandbox\//.exec(text)![1]!;
-    expect((await admin(origin, 'GET', 'info')).json.today).toBe(TODAY);
+    expect((await admin(origin, 'GET', 'info')).json).toMatchObject({ today: TODAY, country: 'IN' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

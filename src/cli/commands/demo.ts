@@ -25,7 +25,8 @@ export function registerDemo(program: Command, config: () => Config): void {
       const logger = loggerFor({ ...base, LOG_LEVEL: base.LOG_LEVEL === 'info' ? 'warn' : base.LOG_LEVEL });
       // The sandbox's own rate limit and ours agree, so the demo shows a quota-respecting sync.
       const perSecond = 25;
-      const sandbox = await startSandbox({ seed: o.seed, autoConsent: true, rateLimit: { perSecond, burst: perSecond } });
+      // The demo speaks the US v2 dialect end to end, whatever CITI_COUNTRY the shell has.
+      const sandbox = await startSandbox({ country: 'US', seed: o.seed, autoConsent: true, rateLimit: { perSecond, burst: perSecond } });
       const cfg = loadConfig({
         overrides: {
           DATABASE_URL: base.DATABASE_URL,
@@ -34,6 +35,7 @@ export function registerDemo(program: Command, config: () => Config): void {
           CITI_API_BASE_URL: sandbox.url,
           CITI_CLIENT_ID: sandbox.clientId,
           CITI_CLIENT_SECRET: sandbox.clientSecret,
+          CITI_COUNTRY: sandbox.country,
           CITI_MAX_REQUESTS_PER_SECOND: perSecond,
           CITI_REDIRECT_URI: 'http://127.0.0.1:0/callback',
         },

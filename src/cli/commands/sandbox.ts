@@ -1,11 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { runSandboxCli } from '../../sandbox/index.ts';
+import { marketOf, runSandboxCli } from '../../sandbox/index.ts';
 import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
 
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
     .description('run the Citi sandbox simulator (the API contract, its data and its failures) on a local port')
+    .option('--country <cc>', 'market, which selects the dialect: US (v2) or SG, HK, AU, IN, ... (Asia-Pacific v1)', countryArg, 'US')
     .option('--port <port>', 'port to listen on (0 = any free port)', nonNegativeIntArg, 8080)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--seed <n>', 'seed of the generated data', nonNegativeIntArg, 42)
@@ -14,8 +15,9 @@ export function registerSandbox(program: Command): void {
     .option('--rate-limit <perSecond>', 'requests per second per client before 429 (0 = no limit)', nonNegativeIntArg, 10)
     .option('--users <n>', 'number of users', positiveIntArg, 3)
     .option('--transactions-per-account <n>', 'transactions per account', positiveIntArg)
-    .action(async (o: { port: number; host: string; seed: number; today?: string; autoConsent?: boolean; rateLimit: number; users: number; transactionsPerAccount?: number }) => {
+    .action(async (o: { country: string; port: number; host: string; seed: number; today?: string; autoConsent?: boolean; rateLimit: number; users: number; transactionsPerAccount?: number }) => {
       const sb = await runSandboxCli({
+        country: o.country,
         port: o.port,
         host: o.host,
         seed: o.seed,
@@ -33,6 +35,14 @@ export function registerSandbox(program: Command): void {
         process.once('SIGTERM', stop);
       });
     });
+}
+
+function countryArg(value: string): string {
+  try {
+    return marketOf(value).country;
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function dateArg(value: string): string {
