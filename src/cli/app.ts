@@ -37,7 +37,8 @@ export async function openApp(cfg: Config, logger: Logger, opts: { requireMigrat
 
 export function settingsFrom(cfg: Config): SyncSettings {
   return {
-    historyMonths: cfg.CITI_HISTORY_MONTHS,
+    // Unset: as far back as each connection's market allows (src/sync/market.ts).
+    historyMonths: cfg.CITI_HISTORY_MONTHS ?? Number.POSITIVE_INFINITY,
     lookbackDays: cfg.CITI_LOOKBACK_DAYS,
     correctionDays: cfg.CITI_CORRECTION_DAYS,
     windowDays: cfg.CITI_WINDOW_DAYS,

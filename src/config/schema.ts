@@ -37,7 +37,15 @@ export const envSchema = z.object({
   CITI_SYNC_PREVIOUS_ENCRYPTION_KEYS: optionalText,
   CITI_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(10_000).default(10),
   CITI_REQUEST_BURST: intFrom(1, 10_000).optional(),
-  CITI_HISTORY_MONTHS: intFrom(1, 120).default(24),
+  /** The market of new connections (contract §0): US speaks US v2, any other code Asia-Pacific v1. */
+  CITI_COUNTRY: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter country code (US, SG, HK, AU, IN, …)')
+    .default('US'),
+  /** Unset: as far back as the market allows (US 24 months, Asia-Pacific 12); more is capped with a warning. */
+  CITI_HISTORY_MONTHS: intFrom(1, 120).optional(),
   CITI_LOOKBACK_DAYS: intFrom(0, 365).default(14),
   CITI_CORRECTION_DAYS: intFrom(0, 365).default(30),
   CITI_WINDOW_DAYS: intFrom(1, 366).optional(),

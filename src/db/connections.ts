@@ -18,6 +18,8 @@ export interface NewConnection {
   accessTokenExpiresAt?: Date;
   refreshTokenExpiresAt?: Date;
   scopes?: string;
+  /** The customer's market (ISO 3166 alpha-2, e.g. US, SG): the API dialect its syncs speak. @defaultValue 'US' */
+  country?: string;
 }
 
 /** What may be shown: no secrets, not even encrypted ones. */
@@ -25,6 +27,8 @@ export interface ConnectionSummary {
   id: string;
   status: ConnectionStatus;
   statusReason: string | null;
+  /** The customer's market (US, SG, …). */
+  country: string;
   accessTokenExpiresAt: Date | null;
   refreshTokenExpiresAt: Date | null;
   lastRefreshedAt: Date | null;
@@ -62,12 +66,13 @@ export function assertConnectionId(id: string): void {
   }
 }
 
-const SUMMARY_COLUMNS = `id, status, status_reason, access_token_expires_at, refresh_token_expires_at, last_refreshed_at, created_at`;
+const SUMMARY_COLUMNS = `id, status, status_reason, country, access_token_expires_at, refresh_token_expires_at, last_refreshed_at, created_at`;
 
 interface Row {
   id: string;
   status: ConnectionStatus;
   status_reason: string | null;
+  country: string;
   access_token_expires_at: Date | null;
   refresh_token_expires_at: Date | null;
   last_refreshed_at: Date | null;
@@ -90,6 +95,8 @@ export async function addConnection(
 ): Promise<ConnectionSummary> {
   assertConnectionId(input.id);
   if (!input.refreshToken) throw new TypeError('addConnection: refreshToken is empty');
+  const country = (input.country ?? 'US').trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) throw new TypeError(`invalid country ${JSON.stringify(country.slice(0, 20))}: use a two-letter code such as US or SG`);
   const params = [
     input.id,
     input.accessToken ? cipher.encrypt(input.accessToken) : null,
@@ -97,17 +104,18 @@ export async function addConnection(
     cipher.encrypt(input.refreshToken),
     input.refreshTokenExpiresAt ?? null,
     input.scopes ?? null,
+    country,
   ];
   const onConflict = opts.replace
     ? `DO UPDATE SET status = 'active', status_reason = NULL,
          access_token_enc = excluded.access_token_enc, access_token_expires_at = excluded.access_token_expires_at,
          refresh_token_enc = excluded.refresh_token_enc, refresh_token_expires_at = excluded.refresh_token_expires_at,
-         scopes = excluded.scopes, updated_at = now()`
+         scopes = excluded.scopes, country = excluded.country, updated_at = now()`
     : 'DO NOTHING';
   const { rows } = await db.query<Row>(
     `INSERT INTO citi_sync.connections
-       (id, access_token_enc, access_token_expires_at, refresh_token_enc, refresh_token_expires_at, scopes)
-     VALUES ($1, $2, $3, $4, $5, $6)
+       (id, access_token_enc, access_token_expires_at, refresh_token_enc, refresh_token_expires_at, scopes, country)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (id) ${onConflict}
      RETURNING ${SUMMARY_COLUMNS}`,
     params,
@@ -115,6 +123,12 @@ export async function addConnection(
   const row = rows[0];
   if (!row) throw new ConnectionExistsError(input.id);
   return toSummary(row);
+}
+
+/** The market of a connection (its syncs speak that dialect); undefined when there is no such connection. */
+export async function connectionCountry(db: Queryable, id: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ country: string }>(`SELECT country FROM citi_sync.connections WHERE id = $1`, [id]);
+  return rows[0]?.country;
 }
 
 /** Every connection, oldest first. */
@@ -186,6 +200,7 @@ function toSummary(row: Row): ConnectionSummary {
     id: row.id,
     status: row.status,
     statusReason: row.status_reason,
+    country: row.country,
     accessTokenExpiresAt: row.access_token_expires_at,
     refreshTokenExpiresAt: row.refresh_token_expires_at,
     lastRefreshedAt: row.last_refreshed_at,
@@ -193,8 +208,8 @@ function toSummary(row: Row): ConnectionSummary {
   };
 }
 
-/** Stores (or replaces) a consent from the tokens the OAuth code flow returned. */
-export async function saveConsent(db: Queryable, cipher: TokenCipher, id: string, tokens: TokenSet): Promise<ConnectionSummary> {
+/** Stores (or replaces) a consent from the tokens the OAuth code flow returned, for a customer of `country`. */
+export async function saveConsent(db: Queryable, cipher: TokenCipher, id: string, tokens: TokenSet, country = 'US'): Promise<ConnectionSummary> {
   return addConnection(
     db,
     cipher,
@@ -205,6 +220,7 @@ export async function saveConsent(db: Queryable, cipher: TokenCipher, id: string
       accessTokenExpiresAt: tokens.expiresAt,
       refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
       scopes: tokens.scope,
+      country,
     },
     { replace: true },
   );

@@ -53,6 +53,8 @@ export const connections = citiSync.table(
     refreshTokenEnc: text('refresh_token_enc'),
     refreshTokenExpiresAt: instant('refresh_token_expires_at'),
     scopes: text('scopes'),
+    /** The customer's market (ISO 3166 alpha-2): selects the API dialect its syncs speak (contract §0). */
+    country: text('country').notNull().default('US'),
     lastRefreshedAt: instant('last_refreshed_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -61,6 +63,7 @@ export const connections = citiSync.table(
     check('connections_status_check', sql`status in (${inList(CONNECTION_STATUSES)})`),
     // Ids end up in job ids, log lines and file names: keep them plain (BullMQ forbids ':' in job ids).
     check('connections_id_check', sql`id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'`),
+    check('connections_country_check', sql`country ~ '^[A-Z]{2}$'`),
   ],
 );
 
@@ -246,6 +249,11 @@ export const syncRuns = citiSync.table(
     error: text('error'),
     /** The page (nextStartIndex) being fetched when the run failed. */
     errorPage: text('error_page'),
+    /**
+     * What the run noticed without failing, one line each: an account id Citi listed under several
+     * kinds (not merged), entries not synced (insurance), statements not offered.
+     */
+    warnings: jsonb('warnings').notNull().default(sql`'[]'::jsonb`),
   },
   (t) => [
     foreignKey({ name: 'sync_runs_parent_fk', columns: [t.parentId], foreignColumns: [t.id] }).onDelete('cascade'),

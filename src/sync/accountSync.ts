@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
-import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiError } from '../citi/index.ts';
+import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiClient, type CitiError } from '../citi/index.ts';
 import { CountingTokens } from './countingTokens.ts';
-import { isoDate } from './dates.ts';
+import { historyMonthsFor, marketClient } from './market.ts';
 import { syncRange } from './plan.ts';
 import {
   advanceWatermarkIfComplete,
@@ -11,7 +11,7 @@ import {
   readSyncState,
   type WindowCheckpoint,
 } from './sql/checkpoints.ts';
-import { closeInterruptedRuns, finishAccountRun, startRun } from './sql/runs.ts';
+import { addRunWarnings, closeInterruptedRuns, finishAccountRun, startRun } from './sql/runs.ts';
 import { linkPostedToPendings, markVanishedPendings, upsertTransactionPage } from './sql/transactions.ts';
 import { syncStatements } from './statements.ts';
 import type { StoredAccount } from './sql/accounts.ts';
@@ -43,7 +43,9 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
   let currentPage: string | undefined;
 
   try {
-    const windows = await windowsToWalk(deps, connectionId, account, opts);
+    // The connection's market decides the dialect: paths, windows, the bank's date, statements.
+    const client = await marketClient(deps, connectionId);
+    const windows = await windowsToWalk(deps, client, connectionId, account, opts);
     opts.onProgress?.({ type: 'account-start', connectionId, accountId: account.accountId, windows: windows.length });
     const limit = pLimit(deps.settings.windowConcurrency);
     const controller = new AbortController();
@@ -57,7 +59,7 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
           limit(async () => {
             if (controller.signal.aborted) return;
             try {
-              await walkWindow(deps, connectionId, account, w, tokens, result, opts, controller.signal, (p) => (currentPage = p));
+              await walkWindow(deps, client, connectionId, account, w, tokens, result, opts, controller.signal, (p) => (currentPage = p));
             } catch (err) {
               controller.abort(err);
               throw err;
@@ -71,7 +73,7 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('sync aborted');
     // Once per account, after its windows: posted rows meet the pendings they replaced.
     if (windows.length > 0) await linkPostedToPendings(db, connectionId, account.accountId, windows.reduce((m, w) => (w.from < m ? w.from : m), windows[0]!.from));
-    await syncStatements(deps, connectionId, account, tokens, result);
+    await syncStatements(deps, client, connectionId, account, tokens, result);
   } catch (err) {
     result.status = 'failed';
     result.error = describeError(err);
@@ -82,25 +84,27 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
   result.requests = tokens.requests;
   result.ms = Date.now() - started;
   await finishAccountRun(db, runId, result);
+  await addRunWarnings(db, runId, result.warnings ?? []);
   opts.onProgress?.({ type: 'account-done', connectionId, accountId: account.accountId, result });
   return result;
 }
 
 /** Resumes the windows a crashed run left open; otherwise plans the range this run must cover. */
-async function windowsToWalk(deps: SyncDeps, connectionId: string, account: StoredAccount, opts: SyncOptions): Promise<WindowCheckpoint[]> {
+async function windowsToWalk(deps: SyncDeps, client: CitiClient, connectionId: string, account: StoredAccount, opts: SyncOptions): Promise<WindowCheckpoint[]> {
   const open = await openWindows(deps.db, connectionId, account.accountId);
   if (open.length > 0 && !opts.full) return open;
-  const today = isoDate(deps.now?.() ?? new Date());
+  // The bank's current date in its own time zone: a window ending on UTC's date can be "tomorrow" there.
+  const today = client.today(deps.now?.() ?? new Date());
   const state = await readSyncState(deps.db, connectionId, account.accountId);
   const range = syncRange({
     today,
     watermark: state.watermark,
     full: opts.full ?? false,
-    historyMonths: deps.settings.historyMonths,
+    historyMonths: historyMonthsFor(deps, client),
     lookbackDays: deps.settings.lookbackDays,
     correctionDays: deps.settings.correctionDays,
   });
-  const planned = splitWindows(range.from, range.to, account.accountType, { windowDays: deps.settings.windowDays });
+  const planned = splitWindows(range.from, range.to, client.windowLimit(account.accountType), { windowDays: deps.settings.windowDays });
   await deps.db.transaction(async (tx) => {
     if (opts.full) {
       await tx.query(`DELETE FROM citi_sync.sync_windows WHERE connection_id = $1 AND account_id = $2`, [connectionId, account.accountId]);
@@ -113,6 +117,7 @@ async function windowsToWalk(deps: SyncDeps, connectionId: string, account: Stor
 
 async function walkWindow(
   deps: SyncDeps,
+  client: CitiClient,
   connectionId: string,
   account: StoredAccount,
   w: WindowCheckpoint,
@@ -122,11 +127,11 @@ async function walkWindow(
   signal: AbortSignal,
   onPage: (path: string) => void,
 ): Promise<void> {
-  const { db, client } = deps;
+  const { db } = deps;
   const accountId = account.accountId;
   const keys = w.keyState ? SyntheticKeyCounter.from(w.keyState) : new SyntheticKeyCounter();
   const seenPending = new Set(w.seenPending);
-  const pages = client.transactionPages(tokens, { accountId, accountType: account.accountType }, w.from, w.to, {
+  const pages = client.transactionPages(tokens, { accountId, accountType: account.accountType, currencyCode: account.currencyCode }, w.from, w.to, {
     startIndex: w.cursor ?? undefined,
     keys,
     signal,

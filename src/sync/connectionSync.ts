@@ -1,11 +1,12 @@
 import pLimit from 'p-limit';
 import { ConnectionTokens } from '../auth/tokens.ts';
 import { ConnectionUnusableError } from '../auth/errors.ts';
-import type { AccessTokenProvider } from '../citi/index.ts';
+import type { AccessTokenProvider, CitiAccountListing } from '../citi/index.ts';
 import { syncAccount } from './accountSync.ts';
 import { accountLockKey, connectionLockKey, SyncInProgressError, withLocks, type Locks } from './locks.ts';
 import { storedAccounts, upsertAccounts, type StoredAccount } from './sql/accounts.ts';
-import { closeInterruptedRuns, finishConnectionRun, startRun } from './sql/runs.ts';
+import { addRunWarnings, closeInterruptedRuns, finishConnectionRun, startRun } from './sql/runs.ts';
+import { marketClient } from './market.ts';
 import type { AccountResult, ConnectionResult, SyncDeps, SyncOptions } from './types.ts';
 import { CountingTokens } from './countingTokens.ts';
 
@@ -22,12 +23,20 @@ export function tokensFor(deps: SyncDeps, connectionId: string): ConnectionToken
 }
 
 /**
- * Lists the connection's accounts and stores them (with balance history). The first step of every
- * sync, in-process or as the queue's parent job.
+ * Lists the connection's accounts (in its market's dialect) and stores them (with balance history).
+ * The first step of every sync, in-process or as the queue's parent job. What the listing noticed
+ * without failing (an id Citi listed under several kinds, entries not synced) is logged and, with
+ * `runId`, recorded on that run.
  */
-export async function refreshAccounts(deps: SyncDeps, connectionId: string, tokens: AccessTokenProvider): Promise<StoredAccount[]> {
-  const accounts = [];
-  for await (const a of deps.client.accounts(tokens)) accounts.push(a);
+export async function refreshAccounts(deps: SyncDeps, connectionId: string, tokens: AccessTokenProvider, runId?: string): Promise<StoredAccount[]> {
+  const client = await marketClient(deps, connectionId);
+  const listing = await client.listAccounts(tokens);
+  const accounts = listing.accounts;
+  const warnings = listingWarnings(listing);
+  if (warnings.length > 0) {
+    deps.logger.warn({ connectionId, country: client.country, warnings }, 'the account listing needs a look');
+    if (runId) await addRunWarnings(deps.db, runId, warnings);
+  }
   await upsertAccounts(deps.db, connectionId, accounts, deps.now?.() ?? new Date());
   const stored = await storedAccounts(deps.db, connectionId);
   const current = new Set(accounts.map((a) => a.accountId));
@@ -68,7 +77,7 @@ async function syncConnectionLocked(
   const listing = new CountingTokens(tokens);
   let accounts: StoredAccount[];
   try {
-    accounts = await refreshAccounts(deps, connectionId, listing);
+    accounts = await refreshAccounts(deps, connectionId, listing, runId);
   } catch (err) {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     await finishConnectionRun(deps.db, runId, 'failed', message, listing.requests);
@@ -104,4 +113,23 @@ async function syncConnectionLocked(
   await finishConnectionRun(deps.db, runId, status, failed.length ? `${failed.length} of ${results.length} accounts failed` : null, listing.requests);
   log.info({ runId, status, ms: Date.now() - started }, 'sync finished');
   return { connectionId, runId, status, accounts: results, ms: Date.now() - started };
+}
+
+/**
+ * One line per thing the listing noticed. A repeated id is not merged (§3): the first kind listed is
+ * synced, the others are not, and the person is told which.
+ */
+export function listingWarnings(listing: CitiAccountListing): string[] {
+  const out: string[] = [];
+  for (const r of listing.repeated) {
+    out.push(`account id ${shortId(r.accountId)} is listed as ${[r.kept, ...r.dropped].join(', ')}: only the ${r.kept} account is synced, not merged`);
+  }
+  for (const n of listing.notSynced) {
+    out.push(`${n.kind} ${n.id === null ? '(no id)' : shortId(n.id)} in group ${n.accountGroup ?? '(unnamed)'} is not synced`);
+  }
+  return out;
+}
+
+function shortId(id: string): string {
+  return id.length > 24 ? `${id.slice(0, 12)}…${id.slice(-8)}` : id;
 }

@@ -24,6 +24,10 @@ export interface SyncDeps {
 }
 
 export interface SyncSettings {
+  /**
+   * How far back a first sync goes, capped at the market's limit (US 24 months, Asia-Pacific 12) with
+   * a one-line warning; `Infinity` (CITI_HISTORY_MONTHS unset) means as far as the market allows.
+   */
   historyMonths: number;
   lookbackDays: number;
   /** Once a day, look back this far instead (in-place corrections within 30 days); 0: never. */
@@ -67,6 +71,8 @@ export interface AccountResult extends RowCounts {
   ms: number;
   error?: string;
   errorPage?: string;
+  /** What the run noticed without failing (stored on its run record), e.g. statements not offered. */
+  warnings?: string[];
   /** What the failure asks of the caller (the Citi error's action); 'retry' when unknown. */
   errorAction?: 'retry' | 'refresh' | 'skip-account' | 'reauth' | 'fatal';
 }

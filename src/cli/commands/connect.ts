@@ -8,10 +8,12 @@ import { cipherFromConfig } from '../encryptionKey.ts';
 import { clientFrom, loggerFor, openApp } from '../app.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
 import { connectionIdArg } from '../validate.ts';
+import { countryArg } from './countryArg.ts';
 import { reportAndExit, runSync } from './sync.ts';
 
 interface ConnectOptions {
   id: string;
+  country?: string;
   open: boolean;
   port?: number;
   sync?: boolean;
@@ -29,6 +31,7 @@ export function registerConnect(program: Command, config: () => Config): void {
     .command('connect')
     .description('connect a Citi customer through the OAuth consent page and store the tokens (encrypted)')
     .requiredOption('--id <id>', 'your id for this connection (letters, digits, - _ .); an existing one is re-linked', connectionIdArg)
+    .option('--country <cc>', "the customer's market: US, SG, HK, AU, IN, … (default: CITI_COUNTRY)", countryArg)
     .option('--no-open', 'only print the consent URL, do not try to open a browser')
     .option('--port <n>', 'loopback port to receive the redirect on (default: the port of CITI_REDIRECT_URI)', portArg)
     .option('--sync', 'sync the new connection right away, without asking')
@@ -38,7 +41,9 @@ export function registerConnect(program: Command, config: () => Config): void {
       const redirectUri = loopbackRedirect(cfg.CITI_REDIRECT_URI, o.port);
       // Everything that can fail on configuration fails before the person is sent to consent.
       const cipher = cipherFromConfig(cfg, logger);
-      const client = clientFrom(cfg, logger);
+      const country = o.country ?? cfg.CITI_COUNTRY;
+      // The consent page and the code exchange are the market's own (contract §1).
+      const client = clientFrom(cfg, logger).forCountry(country);
       const app = await openApp(cfg, logger);
       const out = process.stdout;
       try {
@@ -59,8 +64,8 @@ export function registerConnect(program: Command, config: () => Config): void {
           }
           throw err;
         }
-        await saveConsent(app.db, cipher, o.id, tokens);
-        out.write(`Connected "${o.id}" (tokens stored encrypted).\n`);
+        await saveConsent(app.db, cipher, o.id, tokens, country);
+        out.write(`Connected "${o.id}" (${country}; tokens stored encrypted).\n`);
         const syncNow = o.sync ?? (process.stdin.isTTY && out.isTTY ? await confirm('Sync it now? [y/N] ') : false);
         if (!syncNow) {
           out.write(`Sync it with: citi-sync sync --connection ${o.id}\n`);

@@ -6,6 +6,7 @@ import { loggerFor, openApp } from '../app.ts';
 import { table } from '../progress.ts';
 import { UsageError } from '../exit.ts';
 import { connectionIdArg } from '../validate.ts';
+import { countryArg } from './countryArg.ts';
 import { InvalidArgumentError } from 'commander';
 import { IntervalError, parseInterval } from '../../queue/interval.ts';
 
@@ -17,16 +18,17 @@ export function registerConnection(program: Command, config: () => Config, hooks
     .description('register an existing consent by its refresh token (stored encrypted)')
     .requiredOption('--id <id>', 'your id for this connection (letters, digits, - _ .)', connectionIdArg)
     .requiredOption('--refresh-token <token>', 'the refresh token from the OAuth code flow')
+    .option('--country <cc>', "the customer's market: US, SG, HK, AU, IN, … (default: CITI_COUNTRY)", countryArg)
     .option('--replace', 'replace the tokens of an existing connection')
     .option('--schedule <interval>', 'also schedule it: 30s, 15m, 6h or a five-field cron expression', scheduleArg)
-    .action(async (o: { id: string; refreshToken: string; replace?: boolean; schedule?: string }) => {
+    .action(async (o: { id: string; refreshToken: string; country?: string; replace?: boolean; schedule?: string }) => {
       const cfg = config();
       const logger = loggerFor(cfg);
       if (!o.refreshToken.trim()) throw new UsageError('--refresh-token must not be empty');
       const cipher = cipherFromConfig(cfg, logger);
       const app = await openApp(cfg, logger);
       try {
-        await addConnection(app.db, cipher, { id: o.id, refreshToken: o.refreshToken.trim() }, { replace: o.replace ?? false });
+        await addConnection(app.db, cipher, { id: o.id, refreshToken: o.refreshToken.trim(), country: o.country ?? cfg.CITI_COUNTRY }, { replace: o.replace ?? false });
       } finally {
         await app.close();
       }
@@ -52,8 +54,8 @@ export function registerConnection(program: Command, config: () => Config, hooks
         }
         process.stdout.write(
           table(
-            ['id', 'status', 'reason', 'refresh token expires', 'created'],
-            rows.map((r) => [r.id, r.status, r.statusReason ?? '', r.refreshTokenExpiresAt?.toISOString() ?? '', r.createdAt.toISOString()]),
+            ['id', 'country', 'status', 'reason', 'refresh token expires', 'created'],
+            rows.map((r) => [r.id, r.country, r.status, r.statusReason ?? '', r.refreshTokenExpiresAt?.toISOString() ?? '', r.createdAt.toISOString()]),
           ),
         );
       } finally {

@@ -56,7 +56,7 @@ async function processSyncConnection(ctx: JobContext, job: Job<SyncConnectionDat
     const listing = new CountingTokens(tokens);
     let accounts: StoredAccount[];
     try {
-      accounts = await refreshAccounts(deps, connectionId, listing);
+      accounts = await refreshAccounts(deps, connectionId, listing, runId);
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       const final = err instanceof ConnectionUnusableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -60,3 +60,18 @@ export async function closeInterruptedRuns(q: Queryable, connectionId: string, a
       );
   return rowCount;
 }
+
+/**
+ * Appends lines to a run's warnings (what it noticed without failing), each once: a retried job that
+ * notices the same thing again does not repeat it.
+ */
+export async function addRunWarnings(q: Queryable, runId: string, warnings: readonly string[]): Promise<void> {
+  if (warnings.length === 0) return;
+  await q.query(
+    `UPDATE citi_sync.sync_runs r
+        SET warnings = r.warnings || coalesce((SELECT jsonb_agg(w) FROM jsonb_array_elements($2::jsonb) w
+                                                WHERE NOT r.warnings @> jsonb_build_array(w)), '[]'::jsonb)
+      WHERE r.id = $1`,
+    [runId, JSON.stringify([...new Set(warnings)])],
+  );
+}
