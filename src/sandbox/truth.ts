@@ -27,14 +27,15 @@ function text(v: unknown): string | null {
 }
 
 function balancesOf(served: Record<string, unknown>): TruthBalances {
-  const due = text(served.paymentDueDate);
+  // Asia-Pacific loans name their instalment nextPaymentAmount/nextPaymentDate [weak: the HK mock].
+  const due = text(served.paymentDueDate ?? served.nextPaymentDate);
   return {
     current: text(served.currentBalance),
     available: text(served.availableBalance),
     outstanding: text(served.outstandingBalance),
     availableCredit: text(served.availableCredit ?? served.creditAvailableAmount),
     creditLimit: text(served.creditLimit),
-    minimumDue: text(served.minimumDueAmount ?? served.paymentDueAmount),
+    minimumDue: text(served.minimumDueAmount ?? served.paymentDueAmount ?? served.nextPaymentAmount),
     paymentDueDate: due === '9999-12-31' ? null : due,
     lastStatementBalance: text(served.lastStatementBalance),
     principal: text(served.currentBalanceAmount),
@@ -45,6 +46,8 @@ function balancesOf(served: Record<string, unknown>): TruthBalances {
 function holdingsOf(served: Record<string, unknown>): TruthHolding[] {
   const holdings = (served.accountHoldings ?? []) as Record<string, unknown>[];
   const components = (served.retirementPlanComponents ?? []) as Record<string, unknown>[];
+  // Plan components carry no date of their own: the account's asOfDateTime dates them.
+  const accountAsOf = typeof served.asOfDateTime === 'string' ? served.asOfDateTime.slice(0, 10) : null;
   return [
     ...holdings.map((h): TruthHolding => ({
       kind: 'holding',
@@ -68,7 +71,7 @@ function holdingsOf(served: Record<string, unknown>): TruthHolding[] {
       price: null,
       value: text(c.totalValueAmount),
       currencyCode: text(c.currencyCode),
-      asOfDate: null,
+      asOfDate: accountAsOf,
     })),
   ];
 }

@@ -14,6 +14,19 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sa
 
 export const TODAY = '2026-11-25';
 
+/**
+ * The contract suite runs once per dialect (contract §0): US v2 and Asia-Pacific v1 as Singapore
+ * speaks it (the `transaction` key, SGD). Each test file is a describe.each over these.
+ */
+export const DIALECTS = ['US', 'SG'] as const;
+export type Country = (typeof DIALECTS)[number];
+
+/** The first day of the history a first sync asks for (US 24 months, Asia-Pacific 12, inclusive of today). */
+export const historyFrom = (country: string): string => addDays(monthsBefore(TODAY, country === 'US' ? 24 : 12), 1);
+
+/** The main checking account of user 1, in the market's home currency. */
+export const homeCurrency = (country: string): string => ({ US: 'USD', SG: 'SGD', HK: 'HKD', AU: 'AUD', IN: 'INR' })[country] ?? 'USD';
+
 export async function sandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({
     seed: 42,
@@ -27,6 +40,7 @@ export async function sandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
 
 export function clientFor(sb: Sandbox, over: Partial<CitiClientOptions> = {}): CitiClient {
   return new CitiClient({
+    country: sb.country,
     baseUrl: sb.url,
     clientId: sb.clientId,
     clientSecret: sb.clientSecret,
@@ -81,9 +95,6 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** The first day of the 24-month history the sandbox serves (as the sync engine computes it). */
-export const HISTORY_FROM = addDays(monthsBefore(TODAY, 24), 1);
-
 /** Every row of an account's history, window by window, as the engine would walk it. */
 export async function fullHistory(
   client: CitiClient,
@@ -92,7 +103,7 @@ export async function fullHistory(
   opts: { windowDays?: number } = {},
 ): Promise<CitiTransaction[]> {
   const out: CitiTransaction[] = [];
-  for (const w of splitWindows(HISTORY_FROM, TODAY, account.accountType, opts)) {
+  for (const w of splitWindows(historyFrom(client.country), TODAY, client.windowLimit(account.accountType), opts)) {
     out.push(...(await collect(client.transactions(tokens, account, w.from, w.to))));
   }
   return out;
@@ -119,9 +130,10 @@ export function captureLogger(): { logger: CitiLogger; lines: string[] } {
   return { logger: make({}), lines };
 }
 
-/** The API's amount for a row, signed by the client's rule (negative = money leaving the customer). */
-export function expectedSigned(accountType: string, raw: Record<string, unknown>): string {
-  const amt = raw.transactionAmount as number;
-  if (accountType === 'creditCard') return String(amt === 0 ? 0 : -amt);
-  return String(raw.debitCreditMemo === 'DEBIT' && amt > 0 ? -amt : amt);
-}
+/** Where the market serves an account's transactions (US v2, Asia-Pacific v1). */
+export const transactionsPath = (sb: Sandbox, accountId: string): string =>
+  `/${sb.country === 'US' ? 'v2' : 'v1'}/accounts/${encodeURIComponent(accountId)}/transactions`;
+
+/** The transactions of an account the way the market keys them (contract §4). */
+export const transactionsKey = (sb: Sandbox, accountType: string): string =>
+  sb.country === 'SG' ? 'transaction' : sb.country === 'IN' ? 'transactions' : `${accountType}AccountTransactions`;
