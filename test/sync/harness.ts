@@ -18,10 +18,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A simulator on a random port, a client on it, and sync deps on the given database. */
-export async function harness(db: Database, opts: { sandbox?: SandboxOptions; settings?: Partial<SyncSettings> } = {}): Promise<Harness> {
-  const sandbox = await startSandbox({ seed: 7, today: TODAY, rateLimit: false, ...opts.sandbox });
+/** The market the sync tests run in: `CITI_COUNTRY` (the suite runs once per dialect), else US. */
+export const COUNTRY = (process.env.CITI_COUNTRY ?? 'US').toUpperCase();
+
+/**
+ * A simulator on a random port speaking `country`'s dialect, a client on it, and sync deps on the
+ * given database; connections made with `connect` are of that market.
+ */
+export async function harness(db: Database, opts: { sandbox?: SandboxOptions; settings?: Partial<SyncSettings>; country?: string } = {}): Promise<Harness> {
+  const country = opts.country ?? COUNTRY;
+  const sandbox = await startSandbox({ seed: 7, today: TODAY, rateLimit: false, country, ...opts.sandbox });
   const client = new CitiClient({
+    country,
     baseUrl: sandbox.url,
     clientId: sandbox.clientId,
     clientSecret: sandbox.clientSecret,
@@ -46,7 +54,7 @@ export async function harness(db: Database, opts: { sandbox?: SandboxOptions; se
     async connect(id, userIndex = 0) {
       const user = sandbox.users[userIndex]!;
       const t = await sandbox.issueTokens(user.userId);
-      await addConnection(db, cipher, { id, refreshToken: t.refresh_token });
+      await addConnection(db, cipher, { id, refreshToken: t.refresh_token, country });
       return { userId: user.userId };
     },
     async close() {
@@ -59,6 +67,7 @@ export async function harness(db: Database, opts: { sandbox?: SandboxOptions; se
 export interface StoredTxn {
   account_id: string;
   transaction_id: string;
+  id_synthetic: boolean;
   status: string;
   amount: string;
   transaction_date: string;
@@ -67,7 +76,7 @@ export interface StoredTxn {
 
 export async function storedTransactions(db: Database, connectionId: string): Promise<StoredTxn[]> {
   const { rows } = await db.query<StoredTxn>(
-    `SELECT account_id, transaction_id, status, amount, transaction_date, removed_at FROM citi_sync.transactions
+    `SELECT account_id, transaction_id, id_synthetic, status, amount, transaction_date, removed_at FROM citi_sync.transactions
       WHERE connection_id = $1 ORDER BY account_id, transaction_id`,
     [connectionId],
   );
@@ -75,16 +84,17 @@ export async function storedTransactions(db: Database, connectionId: string): Pr
 }
 
 /**
- * What the bank shows now, inside the synced history, as (account, id, status, |amount|) keys: the
- * database's live rows must equal it exactly, nothing missing, nothing extra.
+ * What the bank shows now, inside the synced history, as (account, id, status, signed amount) keys:
+ * the database's live rows must equal it exactly, nothing missing, nothing extra. A row the bank
+ * sends without an id (US pending rows) is `syn`: stored under a synthetic key.
  */
 export function truthKeys(sandbox: Sandbox, userId: string, from: string): string[] {
   const keys: string[] = [];
   for (const a of sandbox.truth(userId).accounts) {
     for (const t of a.transactions) {
-      if (t.transactionDate < from || t.transactionId === null) continue;
+      if (t.transactionDate < from) continue;
       const status = t.postingDate || t.status !== 'PENDING' ? 'posted' : 'pending';
-      keys.push(`${a.accountId}|${t.transactionId}|${status}|${Math.abs(t.amount)}`);
+      keys.push(`${a.accountId}|${t.transactionId ?? 'syn'}|${status}|${t.signedAmount}`);
     }
   }
   return keys.sort();
@@ -93,7 +103,7 @@ export function truthKeys(sandbox: Sandbox, userId: string, from: string): strin
 export function liveKeys(rows: StoredTxn[]): string[] {
   return rows
     .filter((r) => r.removed_at === null)
-    .map((r) => `${r.account_id}|${r.transaction_id}|${r.status}|${Math.abs(Number(r.amount))}`)
+    .map((r) => `${r.account_id}|${r.id_synthetic ? 'syn' : r.transaction_id}|${r.status}|${r.amount}`)
     .sort();
 }
 
