@@ -14,6 +14,7 @@ import { connectRedis } from '../../src/queue/redis.ts';
 import { RedisGate } from '../../src/queue/redisGate.ts';
 import { startWorkers, type WorkerSet, type WorkerSetOptions } from '../../src/queue/workers.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
+import { TEST_COUNTRY } from '../helpers/country.ts';
 import { syncRange } from '../../src/sync/plan.ts';
 import type { SyncDeps } from '../../src/sync/index.ts';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -58,7 +59,7 @@ export interface ChildWorker {
 export async function queueHarness(opts: { sandbox?: SandboxOptions; historyMonths?: number } = {}): Promise<QueueHarness> {
   const historyMonths = opts.historyMonths ?? 3;
   const { db, url: dbUrl, drop } = await createTestDatabase();
-  const sandbox = await startSandbox({ seed: 11, rateLimit: false, ...opts.sandbox, profile: { users: 4, accountsPerUser: 2, transactionsPerAccount: 60, historyMonths, ...opts.sandbox?.profile } });
+  const sandbox = await startSandbox({ country: TEST_COUNTRY, seed: 11, rateLimit: false, ...opts.sandbox, profile: { users: 4, accountsPerUser: 2, transactionsPerAccount: 60, historyMonths, ...opts.sandbox?.profile } });
   const key = randomBytes(32);
   const cipher = new TokenCipher(key);
   const redisUrl = testRedisUrl();
@@ -76,6 +77,8 @@ export async function queueHarness(opts: { sandbox?: SandboxOptions; historyMont
     CITI_API_BASE_URL: sandbox.url,
     CITI_CLIENT_ID: sandbox.clientId,
     CITI_CLIENT_SECRET: sandbox.clientSecret,
+    // Workers speak the simulator's dialect (the suite runs once per CITI_COUNTRY).
+    CITI_COUNTRY: sandbox.country,
     CITI_SYNC_ENCRYPTION_KEY: key.toString('hex'),
     CITI_SYNC_QUEUE_PREFIX: prefix,
     CITI_MAX_REQUESTS_PER_SECOND: String(RATE),
@@ -95,6 +98,7 @@ export async function queueHarness(opts: { sandbox?: SandboxOptions; historyMont
     historyMonths,
     deps() {
       const client = new CitiClient({
+        country: sandbox.country,
         baseUrl: sandbox.url,
         clientId: sandbox.clientId,
         clientSecret: sandbox.clientSecret,

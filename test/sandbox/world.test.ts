@@ -88,6 +88,13 @@ describe('generated data', () => {
         if (e.id !== 'transactionId') expect(posted).not.toHaveProperty('transactionId');
         expect(checking.transactions.find((t) => t.raw === undefined)).toBeUndefined();
         expect(checking.transactions.filter((t) => t.transactionId !== null).length).toBe(checking.transactions.length);
+        // Statements in every Asia-Pacific market; India's statement rows carry transactionReferenceId too.
+        const card = accounts.find((a) => a.group === 'CREDIT_CARD')!;
+        const list = (await get(s, `/v1/accounts/${card.accountId}/statements`, token)).json.statementList as Array<{ statementId: string }>;
+        const detail = await get(s, `/v1/accounts/${card.accountId}/statements/${list[0]!.statementId}`, token);
+        const rows = (detail.json.creditCardStatement as { transactions: Array<Record<string, unknown>> }).transactions;
+        expect(rows.length).toBeGreaterThan(0);
+        for (const row of rows) expect(row[e.id]).toEqual(expect.any(String));
       } finally {
         await s.close();
       }
