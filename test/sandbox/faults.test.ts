@@ -22,8 +22,9 @@ async function setup(opts: Parameters<typeof startSandbox>[0] = {}): Promise<{ s
 
 describe('rate limit', () => {
   it('429s over the bucket with Retry-After, and counts requests that ignore it (after a 100 ms grace)', async () => {
-    // A slow refill, so the burst cannot earn a token back while it is still arriving.
-    const { s, token } = await setup({ rateLimit: { perSecond: 2, burst: 20 }, retryAfterSeconds: 1 });
+    // A slow refill, so the burst cannot earn a token back while it is still arriving (one token a
+    // second: a loaded machine can take half a second to hand the server 25 requests).
+    const { s, token } = await setup({ rateLimit: { perSecond: 1, burst: 20 }, retryAfterSeconds: 1 });
     const burst = await Promise.all(Array.from({ length: 25 }, () => get(s, accountsPath(s), token)));
     const limited = burst.filter((r) => r.status === 429);
     expect(burst.filter((r) => r.status === 200)).toHaveLength(20);
