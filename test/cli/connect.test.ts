@@ -15,7 +15,9 @@ const KEY = randomBytes(32);
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 11, today: '2026-11-25', autoConsent: false, rateLimit: false, profile: { users: 2, accountsPerUser: 2, transactionsPerAccount: 40, historyMonths: 3 } });
+  // The sandbox's date is the real one (its default): the CLI runs on the wall clock, and a window
+  // ending after the bank's current date is refused (contract §4).
+  sandbox = await startSandbox({ seed: 11, autoConsent: false, rateLimit: false, profile: { users: 2, accountsPerUser: 2, transactionsPerAccount: 40, historyMonths: 3 } });
 });
 afterAll(() => sandbox.close());
 
@@ -133,6 +135,8 @@ describe('citi-sync connect', () => {
 
     const rows = await connectionRows(t);
     expect(rows.map((c) => [c.id, c.status, c.scopes])).toEqual([['x', 'active', 'accounts_details_transactions customers_profiles']]);
+    const { rows: market } = await t.db.query<{ country: string }>(`SELECT country FROM citi_sync.connections`);
+    expect(market).toEqual([{ country: 'US' }]);
     const cipher = new TokenCipher(KEY);
     const issued = new Set(sandbox.issuedSecrets());
     for (const enc of [rows[0]!.access_token_enc!, rows[0]!.refresh_token_enc!]) {

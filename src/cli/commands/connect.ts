@@ -65,7 +65,7 @@ export function registerConnect(program: Command, config: () => Config): void {
           throw err;
         }
         await saveConsent(app.db, cipher, o.id, tokens, country);
-        out.write(`Connected "${o.id}" (${country}; tokens stored encrypted).\n`);
+        out.write(`Connected "${o.id}" (tokens stored encrypted).\n`);
         const syncNow = o.sync ?? (process.stdin.isTTY && out.isTTY ? await confirm('Sync it now? [y/N] ') : false);
         if (!syncNow) {
           out.write(`Sync it with: citi-sync sync --connection ${o.id}\n`);
