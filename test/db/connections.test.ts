@@ -56,6 +56,7 @@ describe.each(backends)('connections repository on %s', (_name, create) => {
         id: 'alice',
         status: 'active',
         statusReason: null,
+        country: 'US',
         accessTokenExpiresAt: new Date('2026-11-25T12:30:00Z'),
         refreshTokenExpiresAt: expires,
         lastRefreshedAt: null,
@@ -71,8 +72,11 @@ describe.each(backends)('connections repository on %s', (_name, create) => {
     await setStatus(t.db, 'bob', 'needs_reauth', 'invalid_grant');
     await expect(addConnection(t.db, cipher, { id: 'bob', refreshToken: 'new' })).rejects.toBeInstanceOf(ConnectionExistsError);
 
-    await addConnection(t.db, cipher, { id: 'bob', refreshToken: 'new' }, { replace: true });
+    await addConnection(t.db, cipher, { id: 'bob', refreshToken: 'new', country: 'sg' }, { replace: true });
     const record = await getConnection(t.db, 'bob');
+    // Re-linking records the market it was re-linked in; a code that is not a country is refused.
+    expect(record!.country).toBe('SG');
+    await expect(addConnection(t.db, cipher, { id: 'carol', refreshToken: 'r', country: 'USA' })).rejects.toThrow(/invalid country "USA"/);
     expect(record).toMatchObject({ status: 'active', statusReason: null, accessTokenEnc: null });
     expect(cipher.decrypt(record!.refreshTokenEnc!)).toBe('new');
     expect((await t.db.query(`SELECT account_id FROM citi_sync.accounts`)).rows).toEqual([{ account_id: 'a1' }]);
