@@ -30,12 +30,13 @@ export function apacGroupName(group: Group, market: Market): string {
 /** "None" in Asia-Pacific date fields [weak: the HK mock's nextPaymentDate]. */
 const NO_DATE = '9999-12-31';
 
-export function apacAccountSummary(acct: Account, today: number): Record<string, unknown> {
+export function apacAccountSummary(acct: Account, today: number, market: Market): Record<string, unknown> {
   const b = balances(acct);
   const s: Record<string, unknown> = {
     productName: acct.productName,
     productCode: acct.productCode,
-    accountNickname: acct.nickname,
+    // Hong Kong uses the seed field list's spelling; Citi's documents spell it accountNickname (contract §3).
+    [market.country === 'HK' ? 'accountNickName' : 'accountNickname']: acct.nickname,
     displayAccountNumber: acct.displayNumber,
     accountId: acct.accountId,
     currencyCode: acct.currency.code,
@@ -79,7 +80,7 @@ export function listAccountsV1(ctx: ResourceContext): Reply {
     groups.set(name, [...(groups.get(name) ?? []), a]);
   }
   const accountGroupSummary: Record<string, unknown>[] = [...groups].map(([group, accounts]) => {
-    const out: Record<string, unknown> = { accountGroup: group, accounts: accounts.map((a) => apacAccountSummary(a, ctx.world.today)) };
+    const out: Record<string, unknown> = { accountGroup: group, accounts: accounts.map((a) => apacAccountSummary(a, ctx.world.today, ctx.market)) };
     const currencies = new Set(accounts.map((a) => a.currency.code));
     if (currencies.size === 1) {
       const minor = accounts.reduce((s, a) => s + a.balance, 0);

@@ -152,7 +152,8 @@ export const RANDOM_POOLS: Readonly<Record<Group, readonly number[]>> = {
   CHECKING: [...repeat(range(0, 17), 2), ...repeat([45, 46, 47, 48, 49, 50], 3)],
   SAVINGS: [...repeat([T.fromChecking], 3), T.toChecking, T.toChecking],
   LOANS: [T.extraPrincipal, T.loanInterest, T.loanInterest],
-  LINE_OF_CREDIT: [T.extraPrincipal, T.loanInterest, T.loanInterest],
+  // A line of credit is drawn on as well as paid down.
+  LINE_OF_CREDIT: [T.cashAdvance, T.cashAdvance, T.extraPrincipal, T.loanInterest],
   // Investment accounts carry holdings, not transactions.
   BROKERAGE: [],
   RETIREMENT: [],

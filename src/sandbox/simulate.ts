@@ -132,6 +132,8 @@ function randomEvent(acct: Account, day: number): void {
     if (acct.balance <= 0) return;
     amt = Math.min(amt, acct.balance);
   }
+  // A line of credit cannot be drawn past its limit.
+  if (acct.group === 'LINE_OF_CREDIT' && !t.credit && t.type === 'CASH_ADVANCE' && acct.balance + amt > acct.creditLimit) return;
   addEvent(acct, day, tpl, amt);
 }
 

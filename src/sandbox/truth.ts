@@ -78,7 +78,7 @@ function holdingsOf(served: Record<string, unknown>): TruthHolding[] {
 
 export function servedAccount(acct: Account, today: number, market: Market): Record<string, unknown> {
   if (market.dialect === 'us-v2') return usAccountDetails(acct, today);
-  return Object.values(apacAccountSummary(acct, today))[0] as Record<string, unknown>;
+  return Object.values(apacAccountSummary(acct, today, market))[0] as Record<string, unknown>;
 }
 
 export function truthOf(acct: Account, today: number, market: Market): TruthAccount {

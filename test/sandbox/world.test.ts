@@ -77,6 +77,7 @@ describe('generated data', () => {
         expect(accounts.filter((a) => a.currencyCode === e.currency)).toHaveLength(6);
         expect(accounts.map((a) => a.group).sort()).toEqual(['CHECKING', 'CHECKING', 'CHECKING', 'CREDIT_CARD', 'LOANS', 'SAVINGS', 'SAVINGS', 'SAVINGS']);
         expect(accounts.find((a) => a.group === 'SAVINGS')!.accountGroup).toBe(e.savings);
+        expect(Object.keys(accounts[0]!.served)).toContain(e.country === 'HK' ? 'accountNickName' : 'accountNickname');
         const checking = accounts[0]!;
         const oldest = checking.transactions.at(-1)!.transactionDate;
         expect(oldest >= '2025-11-25').toBe(true);

@@ -18,7 +18,7 @@ export const TODAY = '2026-11-25';
  * The contract suite runs once per dialect (contract §0): US v2 and Asia-Pacific v1 as Singapore
  * speaks it (the `transaction` key, SGD). Each test file is a describe.each over these.
  */
-export const DIALECTS = ['US', 'SG'] as const;
+export const DIALECTS = ['US', 'SG', 'IN'] as const;
 export type Country = (typeof DIALECTS)[number];
 
 /** The first day of the history a first sync asks for (US 24 months, Asia-Pacific 12, inclusive of today). */
