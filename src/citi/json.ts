@@ -8,7 +8,8 @@ import { stripNul } from './text.ts';
  * Token bodies keep JSON.parse: they hold no money.
  */
 export function parseLosslessJson(text: string): unknown {
-  return parseLossless(text);
+  // A key given twice keeps its last value, as JSON.parse does (lossless-json would throw).
+  return parseLossless(text, null, { onDuplicateKey: ({ newValue }) => newValue });
 }
 
 /**

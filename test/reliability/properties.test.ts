@@ -28,17 +28,16 @@ const row = (over: Record<string, unknown>) => ({
 const ctx = (accountType: string, keys = new SyntheticKeyCounter()) => ({ accountId: 'A1', accountType, keys });
 
 describe('mapping a Citi transaction (properties)', () => {
-  it('keeps every amount exact and signs it by the contract (§4)', () => {
+  it('keeps every amount exact and signs it by the contract (§4): memo, then type, then the sign sent', () => {
+    const txTypes = [null, 'PURCHASE', 'PAYMENT', 'TRANSFER'] as const;
     fc.assert(
-      fc.property(decimalArb, fc.constantFrom(...TYPES), fc.constantFrom('DEBIT', 'CREDIT', 'debit', null), fc.boolean(), (amount, type, memo, negativeCard) => {
-        const sent = type === 'creditCard' && negativeCard ? -amount : amount;
-        const t = normalizeTransaction(row({ transactionId: 'T', transactionAmount: sent, debitCreditMemo: memo }), ctx(type));
+      fc.property(decimalArb, fc.constantFrom(...TYPES), fc.constantFrom('DEBIT', 'CREDIT', 'debit', null), fc.constantFrom(...txTypes), fc.boolean(), (amount, type, memo, txType, negative) => {
+        const sent = negative ? -amount : amount;
+        const t = normalizeTransaction(row({ transactionId: 'T', transactionAmount: sent, debitCreditMemo: memo, transactionType: txType }), ctx(type));
         // The digits are exactly the ones sent: no float arithmetic in between.
         expect(t.amount.replace('-', '')).toBe(String(Math.abs(sent)));
-        const negative = t.amount.startsWith('-');
-        if (sent === 0) expect(negative).toBe(false);
-        else if (type === 'creditCard') expect(negative).toBe(sent > 0); // a charge leaves the customer
-        else expect(negative).toBe(memo?.toUpperCase() === 'DEBIT');
+        const out = memo !== null ? memo.toUpperCase() === 'DEBIT' : txType === 'PURCHASE' ? true : txType === 'PAYMENT' ? false : sent < 0;
+        expect(t.amount.startsWith('-')).toBe(sent !== 0 && out);
       }),
     );
   });
