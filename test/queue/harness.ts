@@ -118,7 +118,7 @@ export async function queueHarness(opts: { sandbox?: SandboxOptions; historyMont
     async connect(id, userIndex) {
       const user = sandbox.users[userIndex]!;
       const t = await sandbox.issueTokens(user.userId);
-      await addConnection(db, cipher, { id, refreshToken: t.refresh_token });
+      await addConnection(db, cipher, { id, refreshToken: t.refresh_token, country: sandbox.country });
       userIds.set(id, user.userId);
       return user.userId;
     },

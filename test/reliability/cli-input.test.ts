@@ -43,6 +43,8 @@ describe('bad CLI and config input', () => {
     { name: 'CITI_TLS_CERT file missing', args: ['sync'], env: { CITI_TLS_CERT: '/nonexistent/cert.pem', CITI_TLS_KEY: '/nonexistent/key.pem' }, says: /CITI_TLS_CERT: cannot read file/ },
     { name: 'bad --id', args: ['connection', 'add', '--id', 'bad id!', '--refresh-token', 'x'], says: /--id .*invalid/ },
     { name: '--id longer than 64', args: ['connection', 'add', '--id', 'a'.repeat(65), '--refresh-token', 'x'], says: /--id .*1-64/ },
+    { name: 'bad --country', args: ['connection', 'add', '--id', 'c1', '--refresh-token', 'x', '--country', 'USA'], says: /--country .*two letters/ },
+    { name: 'CITI_COUNTRY not a country code', args: ['sync'], env: { CITI_COUNTRY: 'Singapore' }, says: /CITI_COUNTRY: must be a two-letter country code/ },
     { name: 'bad cron for schedule', args: ['schedule', '--connection', 'c1', '--every', '61 * * * *'], says: /--every: .*61/ },
     { name: 'negative --wait', args: ['sync', '--wait', '-1'], says: /--wait/ },
   ];

@@ -214,7 +214,7 @@ describe('sync engine on postgres: hard cases', () => {
     const user = h.sandbox.users[0]!;
     const t = await h.sandbox.issueTokens(user.userId);
     const { addConnection } = await import('../../src/db/connections.ts');
-    await addConnection(db, h.cipher, { id: 'c1', refreshToken: t.refresh_token });
+    await addConnection(db, h.cipher, { id: 'c1', refreshToken: t.refresh_token, country: COUNTRY });
     await h.client.oauth.revoke(t.refresh_token, 'refresh_token');
     await expect(syncConnection(h.deps, 'c1', { trigger: 'cli' })).rejects.toBeInstanceOf(ConnectionUnusableError);
     const { rows } = await db.query<{ status: string }>(`SELECT status FROM citi_sync.connections WHERE id = 'c1'`);

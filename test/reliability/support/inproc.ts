@@ -85,7 +85,7 @@ export async function inProcWorld(o: InProcOptions): Promise<InProcWorld> {
     async connect(id, userIndex = 0) {
       const user = sandbox.users[userIndex]!;
       const t = await sandbox.issueTokens(user.userId);
-      await addConnection(o.db.db, cipher, { id, refreshToken: t.refresh_token });
+      await addConnection(o.db.db, cipher, { id, refreshToken: t.refresh_token, country: sandbox.country });
       return user.userId;
     },
     exact: (connectionId, userId) => exactness(o.db.db, sandbox, connectionId, userId, range()),

@@ -95,7 +95,7 @@ export async function relWorld(opts: WorldOptions): Promise<RelWorld> {
     async connect(id, userIndex = 0) {
       const user = sandbox.users[userIndex]!;
       const t = await sandbox.issueTokens(user.userId);
-      await addConnection(db, cipher, { id, refreshToken: t.refresh_token });
+      await addConnection(db, cipher, { id, refreshToken: t.refresh_token, country: sandbox.country });
       return user.userId;
     },
     exact: (connectionId, userId) => exactness(db, sandbox, connectionId, userId, range),
