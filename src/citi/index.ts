@@ -5,7 +5,7 @@ export { bankToday, isTimeZone } from './bankDate.ts';
 export { readAccountGroups, readTransactionRows, type AccountsPage, type TransactionsPage } from './envelopes.ts';
 export { directionOf, signedAmount, type Direction } from './signs.ts';
 export { balancesOf, holdingsOf } from './balances.ts';
-export { parseLosslessJson, plainJson } from './json.ts';
+export { mayLoseDigits, parseLosslessJson, plainJson } from './json.ts';
 export {
   AUTHORIZE_PATH,
   CitiOAuth,

@@ -13,6 +13,19 @@ export function parseLosslessJson(text: string): unknown {
 }
 
 /**
+ * Whether a body may hold a number a double cannot keep exactly: one with more than 15 significant
+ * digits (so a run of 16 or more digits and dots) or an exponent. Every other number survives
+ * JSON.parse digit for digit (a decimal of at most 15 significant digits round-trips through a
+ * double's shortest form), so the lossless parser, three times slower, is only needed for these.
+ * A false alarm (a long digit run inside a string) only costs speed.
+ */
+const UNSAFE_NUMBER = /[0-9.]{16}|(?<![\w.])-?[0-9]+(?:\.[0-9]+)?[eE]/;
+
+export function mayLoseDigits(text: string): boolean {
+  return UNSAFE_NUMBER.test(text);
+}
+
+/**
  * A parsed value as plain JSON for `raw` (stored as jsonb): NUL removed from every string and key
  * (Postgres cannot store it), and each number a JS number when a double holds it exactly, otherwise
  * its exact decimal text as a string, so `raw` never silently rounds what Citi sent.

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { InvalidFieldError, MalformedResponseError, snippetOf } from './errors.ts';
-import { parseLosslessJson } from './json.ts';
+import { mayLoseDigits, parseLosslessJson } from './json.ts';
 
 /**
  * Turns a response body into typed data or a MalformedResponseError that names the request path, the
@@ -37,9 +37,10 @@ export function parseJsonBody(bodyText: string, path: string, opts: ParseOptions
   if (depthExceeds(json, MAX_JSON_DEPTH)) {
     return throwMalformed(path, '', `nested deeper than ${MAX_JSON_DEPTH} levels`, opts.sensitive ? withheld(bodyText) : snippetOf(bodyText), undefined);
   }
-  // Parsed twice on purpose: the native parser vouches for the syntax and the depth bound first, so
-  // the (recursive) lossless parser only ever sees shallow, valid JSON.
-  return opts.lossless ? parseLosslessJson(bodyText) : json;
+  // Parsed twice when needed: the native parser vouches for the syntax and the depth bound first, so
+  // the (recursive) lossless parser only ever sees shallow, valid JSON, and only bodies whose
+  // numbers a double could round (json.ts) pay for it.
+  return opts.lossless && mayLoseDigits(bodyText) ? parseLosslessJson(bodyText) : json;
 }
 
 /** Iterative (a recursive walk is what a deep body would break). */

@@ -6,6 +6,7 @@ import {
   WindowOutOfRangeError,
   bankToday,
   dialectFor,
+  mayLoseDigits,
   type HttpResponse,
 } from '../../../src/citi/index.ts';
 import { FakeTransport, RecordingGate, SeqTokens, res, type Responder } from './fake.ts';
@@ -144,6 +145,25 @@ describe('US v2 on the wire', () => {
     await collect(client.transactions(tokens, { accountId: 'C', accountType: 'creditCard' }, '2026-01-01', '2026-12-31'));
     const sg = setup('SG', []);
     await expect(collect(sg.client.transactions(sg.tokens, { accountId: 'C', accountType: 'creditCard' }, '2026-01-01', '2026-04-30'))).rejects.toThrow(RangeError);
+  });
+});
+
+describe('exact numbers on the wire', () => {
+  it('a body with numbers a double would round is parsed losslessly; others take the fast path, equally exact', async () => {
+    expect(['{"a":12.5}', '{"a":123456789012345}', '{"id":"da549a7cc86472ee05272c7bd0a4483f"}'].map(mayLoseDigits)).toEqual([false, false, false]);
+    expect(['{"a":1234567890123456}', '{"a":0.30000000000000004}', '{"a":-1.5E3}', '[1e5]'].map(mayLoseDigits)).toEqual([true, true, true, true]);
+    const body = (amount: string) => ({
+      status: 200,
+      headers: {},
+      body: `{"checkingAccountTransactions":[{"transactionId":"T","transactionDate":"2026-01-02","currencyCode":"USD","debitCreditMemo":"DEBIT","transactionAmount":${amount}}]}`,
+    });
+    const amounts = ['12345678901234567890.12', '0.30000000000000004', '1.5E3', '123456789012345', '0.0000000000001', '10.10'];
+    const { client, tokens } = setup('US', amounts.map(body));
+    const got: string[] = [];
+    for (let i = 0; i < amounts.length; i++) {
+      for await (const r of client.transactions(tokens, { accountId: 'A', accountType: 'checking' }, '2026-01-01', '2026-01-31')) got.push(r.amount);
+    }
+    expect(got).toEqual(['-12345678901234567890.12', '-0.30000000000000004', '-1500', '-123456789012345', '-0.0000000000001', '-10.1']);
   });
 });
 
