@@ -43,7 +43,7 @@ export interface AccountRef {
   accountId: string;
   accountType: string;
   /** Fallback for transaction rows without `currencyCode`. */
-  currencyCode?: string | undefined;
+  currencyCode?: string | null | undefined;
 }
 
 export interface TransactionPagesOptions {
@@ -143,7 +143,7 @@ export class CitiClient {
         const rows = p.rows.map((row, i) =>
           guard(path, () =>
             within(`${arrayKey}[${i}]`, () =>
-              normalizeTransaction(row, { accountId: account.accountId, accountType: account.accountType, keys: scratch, currencyCode: account.currencyCode }),
+              normalizeTransaction(row, { accountId: account.accountId, accountType: account.accountType, keys: scratch, currencyCode: account.currencyCode ?? undefined }),
             ),
           ),
         );

@@ -28,7 +28,7 @@ export function normalizeAccount(entry: unknown, accountGroup: string | null = n
   const accountType = (SUMMARY_KEY.exec(key) as RegExpExecArray)[1] as string;
   const raw = clean[key] as Record<string, unknown>;
   const s = within(key, () => checkShape(accountSummarySchema, raw));
-  return {
+  const account = {
     accountId: s.accountId,
     accountGroup,
     accountType,
@@ -43,6 +43,24 @@ export function normalizeAccount(entry: unknown, accountGroup: string | null = n
     availableBalance: within(key, () => toDecimalOrNull(s.availableBalance, 'availableBalance')),
     creditLimit: within(key, () => toDecimalOrNull(s.creditLimit, 'creditLimit')),
     raw,
+  };
+  // Only the fields read above, until the dialect readers fill every balance and holding.
+  return {
+    ...account,
+    balanceType: account.classification,
+    balances: {
+      current: account.currentBalance,
+      available: account.availableBalance,
+      outstanding: null,
+      availableCredit: null,
+      creditLimit: account.creditLimit,
+      minimumDue: null,
+      paymentDueDate: null,
+      lastStatementBalance: null,
+      principal: null,
+      portfolioValue: null,
+    },
+    holdings: [],
   };
 }
 

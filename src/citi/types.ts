@@ -41,6 +41,52 @@ export interface CitiLogger {
 /** `checking`, `savings`, `creditCard`, `loan`, or another type Citi adds (from `<type>AccountSummary`). */
 export type CitiAccountType = 'checking' | 'savings' | 'creditCard' | 'loan' | (string & {});
 
+/** ASSET or LIABILITY for the customer (US `balanceType`, Asia-Pacific `accountClassification`); null when absent. */
+export type CitiBalanceType = 'ASSET' | 'LIABILITY' | (string & {});
+
+/** Every balance Citi sent for an account, as exact decimal strings; null when that field was absent. */
+export interface CitiBalances {
+  /** `currentBalance` (deposits, US cards). */
+  current: string | null;
+  /** `availableBalance` (deposits). */
+  available: string | null;
+  /** `outstandingBalance` (Asia-Pacific cards and loans). */
+  outstanding: string | null;
+  /** `availableCredit` (cards) or `creditAvailableAmount` (loans, lines of credit). */
+  availableCredit: string | null;
+  /** `creditLimit`. */
+  creditLimit: string | null;
+  /** `minimumDueAmount` (cards) or `paymentDueAmount` (loans). */
+  minimumDue: string | null;
+  /** `paymentDueDate` as YYYY-MM-DD; `9999-12-31` ("none") becomes null. */
+  paymentDueDate: string | null;
+  /** `lastStatementBalance` (cards). */
+  lastStatementBalance: string | null;
+  /** `currentBalanceAmount` (US loans and lines of credit: the principal owed). */
+  principal: string | null;
+  /** `totalPortfolioBalanceAmount` (brokerage, often a decimal string) or `accountValue` (retirement). */
+  portfolioValue: string | null;
+}
+
+/** A brokerage holding (`accountHoldings[]`) or a retirement plan component (`retirementPlanComponents[]`). */
+export interface CitiHolding {
+  kind: 'holding' | 'plan-component';
+  /** Stable key within the account: `symbol`, else `cusip`, else `componentName`, else a content hash. */
+  key: string;
+  symbol: string | null;
+  cusip: string | null;
+  /** `description`/`securityDescription` of a holding, `componentName` of a plan component. */
+  name: string | null;
+  quantity: string | null;
+  price: string | null;
+  /** `totalValueAmount` (or `marketValue`). */
+  value: string | null;
+  currencyCode: string | null;
+  /** The date part of `asOfDateTime`, when sent. */
+  asOfDate: string | null;
+  raw: Record<string, unknown>;
+}
+
 export interface CitiAccount {
   accountId: string;
   /** CHECKING, SAVINGS, CREDIT_CARD, LOANS (or null when the group did not say). */
@@ -50,13 +96,16 @@ export interface CitiAccount {
   productCode: string | null;
   nickname: string | null;
   displayAccountNumber: string | null;
-  currencyCode: string;
+  currencyCode: string | null;
   /** ACTIVE, CLOSED, DORMANT, or whatever Citi sends. */
-  status: string;
+  status: string | null;
   classification: string | null;
   currentBalance: string | null;
   availableBalance: string | null;
   creditLimit: string | null;
+  balanceType: CitiBalanceType | null;
+  balances: CitiBalances;
+  holdings: CitiHolding[];
   /** The account summary as received, unknown fields included. */
   raw: Record<string, unknown>;
 }
