@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { ConnectionTokens } from '../auth/tokens.ts';
 import { ConnectionUnusableError } from '../auth/errors.ts';
-import type { AccessTokenProvider } from '../citi/index.ts';
+import type { AccessTokenProvider, CitiAccount } from '../citi/index.ts';
 import { syncAccount } from './accountSync.ts';
 import { accountLockKey, connectionLockKey, SyncInProgressError, withLocks, type Locks } from './locks.ts';
 import { storedAccounts, upsertAccounts, type StoredAccount } from './sql/accounts.ts';
@@ -22,13 +22,21 @@ export function tokensFor(deps: SyncDeps, connectionId: string): ConnectionToken
 }
 
 /**
- * Lists the connection's accounts and stores them (with balance history). The first step of every
+ * Lists the connection's accounts and stores them (balances, holdings). The first step of every
  * sync, in-process or as the queue's parent job.
  */
 export async function refreshAccounts(deps: SyncDeps, connectionId: string, tokens: AccessTokenProvider): Promise<StoredAccount[]> {
-  const accounts = [];
+  const accounts: CitiAccount[] = [];
   for await (const a of deps.client.accounts(tokens)) accounts.push(a);
-  await upsertAccounts(deps.db, connectionId, accounts, deps.now?.() ?? new Date());
+  const asOf = deps.now?.() ?? new Date();
+  // One transaction: a day's holdings snapshot is replaced by a delete and an insert.
+  const listing = await deps.db.transaction((tx) => upsertAccounts(tx, connectionId, accounts, asOf));
+  if (listing.repeatedAccountIds.length > 0) {
+    deps.logger.warn(
+      { connectionId, accountIds: listing.repeatedAccountIds },
+      'Citi listed an account id more than once; only the first account listed under it is stored',
+    );
+  }
   const stored = await storedAccounts(deps.db, connectionId);
   const current = new Set(accounts.map((a) => a.accountId));
   return stored.filter((s) => current.has(s.accountId));
