@@ -38,7 +38,7 @@ describe('analyst views', () => {
     );
     expect(rows).toEqual([]);
     const views = await q<{ n: number }>(`SELECT count(*)::int AS n FROM pg_views WHERE schemaname = 'analytics'`);
-    expect(views).toEqual([{ n: 9 }]);
+    expect(views).toEqual([{ n: 11 }]);
   });
 
   it('citi_sync_reader can read the new views', async () => {

@@ -76,14 +76,19 @@ export async function upsertAccounts(q: Queryable, connectionId: string, listed:
     principal_balance: a.balances.principal,
     portfolio_value: a.balances.portfolioValue,
   }));
+  // An account without a currency of its own (brokerage, retirement) that has sold every holding
+  // keeps the currency last recorded, rather than losing it.
+  const currency = (c: string) => (c === 'currency_code' ? 'coalesce(r.currency_code, last.currency_code)' : `r.${c}`);
   await q.query(
     `INSERT INTO citi_sync.balance_history (connection_id, account_id, as_of, ${BALANCE_COLS.join(', ')})
-     SELECT $1, r.account_id, $3, ${BALANCE_COLS.map((c) => `r.${c}`).join(', ')}
+     SELECT $1, r.account_id, $3, ${BALANCE_COLS.map(currency).join(', ')}
        FROM jsonb_to_recordset($2::jsonb) AS r(account_id text, ${BALANCE_DEF})
-      WHERE NOT EXISTS (
-        SELECT 1 FROM (SELECT ${BALANCE_COLS.map((c) => `b.${c}`).join(', ')} FROM citi_sync.balance_history b
-                        WHERE b.connection_id = $1 AND b.account_id = r.account_id ORDER BY b.as_of DESC LIMIT 1) last
-         WHERE (${BALANCE_COLS.map((c) => `last.${c}`).join(', ')}) IS NOT DISTINCT FROM (${BALANCE_COLS.map((c) => `r.${c}`).join(', ')}))
+       LEFT JOIN LATERAL (
+         SELECT b.as_of, ${BALANCE_COLS.map((c) => `b.${c}`).join(', ')} FROM citi_sync.balance_history b
+          WHERE b.connection_id = $1 AND b.account_id = r.account_id ORDER BY b.as_of DESC LIMIT 1
+       ) last ON true
+      WHERE last.as_of IS NULL
+         OR (${BALANCE_COLS.map((c) => `last.${c}`).join(', ')}) IS DISTINCT FROM (${BALANCE_COLS.map(currency).join(', ')})
      ON CONFLICT DO NOTHING`,
     [connectionId, JSON.stringify(balances), asOf],
   );
