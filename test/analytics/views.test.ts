@@ -188,6 +188,36 @@ describe('analyst views', () => {
     });
   });
 
+  describe('net_worth', () => {
+    it("today's row per currency is the synced accounts' assets minus what the cards and loans owe", async () => {
+      const worth = await q(
+        `SELECT currency_code, assets, liabilities, net, accounts FROM analytics.net_worth
+          WHERE connection_id = 'c1' AND day = current_date ORDER BY currency_code`,
+      );
+      // The simulator's accounts are deposits, cards and loans, each with a classification and a current balance.
+      const expected = await q(
+        `SELECT currency_code, assets, liabilities, assets - liabilities AS net, accounts FROM (
+           SELECT currency_code,
+                  coalesce(sum(current_balance) FILTER (WHERE balance_type = 'ASSET'), 0) AS assets,
+                  coalesce(sum(current_balance) FILTER (WHERE balance_type = 'LIABILITY'), 0) AS liabilities,
+                  count(*)::integer AS accounts
+             FROM analytics.accounts
+            WHERE connection_id = 'c1' AND current_balance IS NOT NULL
+            GROUP BY currency_code) x
+          ORDER BY currency_code`,
+      );
+      expect(worth.map((r) => (r as { currency_code: string }).currency_code)).toEqual(['BHD', 'JPY', 'USD']);
+      expect(worth).toEqual(expected);
+      const sides = await q(`SELECT DISTINCT account_group, balance_type FROM analytics.accounts ORDER BY 1, 2`);
+      expect(sides).toEqual([
+        { account_group: 'CHECKING', balance_type: 'ASSET' },
+        { account_group: 'CREDIT_CARD', balance_type: 'LIABILITY' },
+        { account_group: 'LOANS', balance_type: 'LIABILITY' },
+        { account_group: 'SAVINGS', balance_type: 'ASSET' },
+      ]);
+    });
+  });
+
   describe('recurring', () => {
     it("finds exactly the simulator's monthly card subscriptions, with their price and next date", async () => {
       const subscriptionNames = new Map(CARD_SUBSCRIPTIONS.map((i) => [TEMPLATES[i]!.desc, TEMPLATES[i]!.min / 100]));
