@@ -5,8 +5,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CitiAccount, CitiHolding } from '../../src/citi/types.ts';
 import type { Queryable } from '../../src/db/database.ts';
+import { syncConnection } from '../../src/sync/index.ts';
 import { upsertAccounts } from '../../src/sync/sql/accounts.ts';
 import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { harness } from './harness.ts';
 import {
   brokerage,
   CARD_ID,
@@ -195,5 +197,36 @@ describe.each(backends)('storing account listings on %s', (_name, create) => {
         available_credit: '4389.59', credit_limit: '5000', minimum_due: '35',
       }),
     ]);
+  });
+});
+
+describe('a sync against the simulator (Postgres)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.drop());
+
+  it('stores one balance row per account with its balance type and currency; a second sync an hour later writes none', async () => {
+    const h = await harness(t.db, { settings: { accountConcurrency: 2 } });
+    try {
+      await h.connect('c1');
+      expect((await syncConnection(h.deps, 'c1', { trigger: 'cli' })).status).toBe('succeeded');
+      const first = await dump(t.db);
+      const listed = await t.db.query<{ account_id: string; currency_code: string | null; balance_type: string }>(
+        `SELECT account_id, currency_code, balance_type FROM citi_sync.accounts ORDER BY account_id`,
+      );
+      expect(listed.rows.length).toBeGreaterThan(3);
+      expect(listed.rows.every((a) => a.balance_type === 'ASSET' || a.balance_type === 'LIABILITY')).toBe(true);
+      // An account without a currency of its own (brokerage, retirement) takes its holdings'.
+      expect(first.balanceHistory.map((r) => [r.account_id, r.balance_type, r.currency_code])).toEqual(
+        listed.rows.map((a) => [a.account_id, a.balance_type, a.currency_code ?? expect.anything()]),
+      );
+      const later = new Date(h.deps.now!().getTime() + 3_600_000);
+      expect((await syncConnection({ ...h.deps, now: () => later }, 'c1', { trigger: 'cli' })).status).toBe('succeeded');
+      expect(await dump(t.db)).toEqual(first);
+    } finally {
+      await h.close();
+    }
   });
 });
