@@ -7,8 +7,8 @@ export async function printDemoReport(db: Queryable, connectionId: string, out: 
     account_id: string;
     account_type: string;
     product_name: string | null;
-    currency_code: string;
-    status: string;
+    currency_code: string | null;
+    status: string | null;
     current_balance: string | null;
     n: number;
   }>(
@@ -21,7 +21,7 @@ export async function printDemoReport(db: Queryable, connectionId: string, out: 
   out.write(
     table(
       ['account', 'type', 'product', 'status', 'balance', 'currency', 'transactions'],
-      accounts.map((a) => [shortId(a.account_id), a.account_type, a.product_name ?? '', a.status, a.current_balance ?? '', a.currency_code, String(a.n)]),
+      accounts.map((a) => [shortId(a.account_id), a.account_type, a.product_name ?? '', a.status ?? '', a.current_balance ?? '', a.currency_code ?? '', String(a.n)]),
     ),
   );
   out.write(`
