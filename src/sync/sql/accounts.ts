@@ -17,6 +17,13 @@ const BALANCE_DEF = `current_balance numeric, available_balance numeric, balance
   outstanding_balance numeric, available_credit numeric, credit_limit numeric, minimum_due numeric, payment_due_date date,
   last_statement_balance numeric, principal_balance numeric, portfolio_value numeric`;
 const BALANCE_COLS = BALANCE_DEF.split(',').map((c) => c.trim().split(/\s+/)[0] as string);
+// SQL fragments of the balance_history statement, built once from the constant column list. An
+// account without a currency of its own (brokerage, retirement) that has sold every holding keeps
+// the currency last recorded, rather than losing it.
+const BALANCE_LIST = BALANCE_COLS.join(', ');
+const BALANCE_NEW = BALANCE_COLS.map((c) => (c === 'currency_code' ? 'coalesce(r.currency_code, last.currency_code)' : `r.${c}`)).join(', ');
+const BALANCE_LAST = BALANCE_COLS.map((c) => `last.${c}`).join(', ');
+const BALANCE_STORED = BALANCE_COLS.map((c) => `b.${c}`).join(', ');
 
 /**
  * Stores a connection's account listing: upserts every account in one statement, appends a
@@ -76,19 +83,15 @@ export async function upsertAccounts(q: Queryable, connectionId: string, listed:
     principal_balance: a.balances.principal,
     portfolio_value: a.balances.portfolioValue,
   }));
-  // An account without a currency of its own (brokerage, retirement) that has sold every holding
-  // keeps the currency last recorded, rather than losing it.
-  const currency = (c: string) => (c === 'currency_code' ? 'coalesce(r.currency_code, last.currency_code)' : `r.${c}`);
   await q.query(
-    `INSERT INTO citi_sync.balance_history (connection_id, account_id, as_of, ${BALANCE_COLS.join(', ')})
-     SELECT $1, r.account_id, $3, ${BALANCE_COLS.map(currency).join(', ')}
+    `INSERT INTO citi_sync.balance_history (connection_id, account_id, as_of, ${BALANCE_LIST})
+     SELECT $1, r.account_id, $3, ${BALANCE_NEW}
        FROM jsonb_to_recordset($2::jsonb) AS r(account_id text, ${BALANCE_DEF})
        LEFT JOIN LATERAL (
-         SELECT b.as_of, ${BALANCE_COLS.map((c) => `b.${c}`).join(', ')} FROM citi_sync.balance_history b
+         SELECT b.as_of, ${BALANCE_STORED} FROM citi_sync.balance_history b
           WHERE b.connection_id = $1 AND b.account_id = r.account_id ORDER BY b.as_of DESC LIMIT 1
        ) last ON true
-      WHERE last.as_of IS NULL
-         OR (${BALANCE_COLS.map((c) => `last.${c}`).join(', ')}) IS DISTINCT FROM (${BALANCE_COLS.map(currency).join(', ')})
+      WHERE last.as_of IS NULL OR (${BALANCE_LAST}) IS DISTINCT FROM (${BALANCE_NEW})
      ON CONFLICT DO NOTHING`,
     [connectionId, JSON.stringify(balances), asOf],
   );

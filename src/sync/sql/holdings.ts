@@ -15,6 +15,9 @@ import { cleanJson, cleanText } from '../sanitize.ts';
 const DEF = `account_id text, holding_key text, kind text, symbol text, cusip text, name text, quantity numeric,
   price numeric, value numeric, currency_code text, valued_as_of date, raw jsonb`;
 const COLS = DEF.split(',').map((c) => c.trim().split(/\s+/)[0] as string);
+const COL_LIST = COLS.join(', ');
+const FRESH_COLS = COLS.map((c) => `r.${c}`).join(', ');
+const STORED_COLS = COLS.map((c) => `h.${c}`).join(', ');
 
 export interface HoldingRecord {
   account_id: string;
@@ -68,13 +71,13 @@ export async function snapshotHoldings(q: Queryable, connectionId: string, accou
   // appeared, changed or went away marks its account as changed; numerics compare by value.
   const { rows } = await q.query<{ account_id: string }>(
     `WITH fresh AS (
-       SELECT ${COLS.map((c) => `r.${c}`).join(', ')} FROM jsonb_to_recordset($2::jsonb) AS r(${DEF})
+       SELECT ${FRESH_COLS} FROM jsonb_to_recordset($2::jsonb) AS r(${DEF})
      ), latest AS (
        SELECT s.account_id, max(s.as_of_date) AS as_of_date FROM citi_sync.holding_snapshots s
         WHERE s.connection_id = $1 AND s.account_id IN (SELECT jsonb_array_elements_text($3::jsonb))
         GROUP BY s.account_id
      ), stored AS (
-       SELECT ${COLS.map((c) => `h.${c}`).join(', ')} FROM citi_sync.holdings h
+       SELECT ${STORED_COLS} FROM citi_sync.holdings h
          JOIN latest l ON l.account_id = h.account_id AND l.as_of_date = h.as_of_date
         WHERE h.connection_id = $1
      )
@@ -99,8 +102,8 @@ export async function snapshotHoldings(q: Queryable, connectionId: string, accou
     [connectionId, day, JSON.stringify(counts)],
   );
   await q.query(
-    `INSERT INTO citi_sync.holdings (connection_id, as_of_date, ${COLS.join(', ')})
-     SELECT $1, $2, ${COLS.map((c) => `r.${c}`).join(', ')} FROM jsonb_to_recordset($3::jsonb) AS r(${DEF})`,
+    `INSERT INTO citi_sync.holdings (connection_id, as_of_date, ${COL_LIST})
+     SELECT $1, $2, ${FRESH_COLS} FROM jsonb_to_recordset($3::jsonb) AS r(${DEF})`,
     [connectionId, day, JSON.stringify(records.filter((r) => changedSet.has(r.account_id)))],
   );
   return changed;
