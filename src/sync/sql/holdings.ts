@@ -11,7 +11,7 @@ import { cleanJson, cleanText } from '../sanitize.ts';
  * that stores the accounts: a snapshot is replaced by a delete and an insert.
  */
 
-/** The columns of a holding row after the key columns, in the order of both SQL statements below. */
+/** The columns of a holding row besides connection_id and as_of_date, in the order every statement below uses. */
 const DEF = `account_id text, holding_key text, kind text, symbol text, cusip text, name text, quantity numeric,
   price numeric, value numeric, currency_code text, valued_as_of date, raw jsonb`;
 const COLS = DEF.split(',').map((c) => c.trim().split(/\s+/)[0] as string);
