@@ -86,6 +86,8 @@ export const accounts = citiSync.table(
     currentBalance: numeric('current_balance'),
     availableBalance: numeric('available_balance'),
     creditLimit: numeric('credit_limit'),
+    /** ASSET or LIABILITY for the customer (US `balanceType`, Asia-Pacific `accountClassification`). */
+    balanceType: text('balance_type'),
     raw: jsonb('raw').notNull(),
     firstSeenAt: instant('first_seen_at').notNull().defaultNow(),
     lastSeenAt: instant('last_seen_at').notNull().defaultNow(),
@@ -110,8 +112,77 @@ export const balanceHistory = citiSync.table(
     asOf: instant('as_of').notNull(),
     currentBalance: numeric('current_balance'),
     availableBalance: numeric('available_balance'),
+    /** ASSET or LIABILITY at as_of (analytics.net_worth reads it). */
+    balanceType: text('balance_type'),
+    /** The account's currency, else the one currency all its holdings share; null when unknown. */
+    currencyCode: text('currency_code'),
+    /** Asia-Pacific cards and loans: the amount owed. */
+    outstandingBalance: numeric('outstanding_balance'),
+    availableCredit: numeric('available_credit'),
+    creditLimit: numeric('credit_limit'),
+    /** Cards' minimum due, loans' payment due. */
+    minimumDue: numeric('minimum_due'),
+    paymentDueDate: day('payment_due_date'),
+    lastStatementBalance: numeric('last_statement_balance'),
+    /** US loans and lines of credit: the principal owed. */
+    principalBalance: numeric('principal_balance'),
+    /** Brokerage and retirement accounts: the whole account's value. */
+    portfolioValue: numeric('portfolio_value'),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.accountId, t.asOf] }), accountFk(t, 'balance_history_account_fk')],
+);
+
+/**
+ * One row per account and day on which its holdings (brokerage) or plan components (retirement)
+ * differed from the last snapshot; `holdings` counts them, so a snapshot with none (everything sold)
+ * is recorded too. The snapshot stands until the account's next one.
+ */
+export const holdingSnapshots = citiSync.table(
+  'holding_snapshots',
+  {
+    connectionId: text('connection_id').notNull(),
+    accountId: text('account_id').notNull(),
+    /** The UTC day of the sync that observed it. */
+    asOfDate: day('as_of_date').notNull(),
+    holdings: integer('holdings').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.accountId, t.asOfDate] }), accountFk(t, 'holding_snapshots_account_fk')],
+);
+
+export const HOLDING_KINDS = ['holding', 'plan-component'] as const;
+
+/** The holdings of one snapshot (see holding_snapshots). */
+export const holdings = citiSync.table(
+  'holdings',
+  {
+    connectionId: text('connection_id').notNull(),
+    accountId: text('account_id').notNull(),
+    asOfDate: day('as_of_date').notNull(),
+    /** Stable within the account: the symbol, else the CUSIP, else the component name, else a content hash. */
+    holdingKey: text('holding_key').notNull(),
+    kind: text('kind').notNull(),
+    symbol: text('symbol'),
+    cusip: text('cusip'),
+    name: text('name'),
+    quantity: numeric('quantity'),
+    price: numeric('price'),
+    value: numeric('value'),
+    currencyCode: text('currency_code'),
+    /** The day Citi says price and value are as of (`asOfDateTime`), when it said. */
+    valuedAsOf: day('valued_as_of'),
+    /** Every field Citi sent for the holding. */
+    raw: jsonb('raw').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectionId, t.accountId, t.asOfDate, t.holdingKey] }),
+    foreignKey({
+      name: 'holdings_snapshot_fk',
+      columns: [t.connectionId, t.accountId, t.asOfDate],
+      foreignColumns: [holdingSnapshots.connectionId, holdingSnapshots.accountId, holdingSnapshots.asOfDate],
+    }).onDelete('cascade'),
+    check('holdings_kind_check', sql`kind in (${inList(HOLDING_KINDS)})`),
+  ],
 );
 
 export const transactions = citiSync.table(
@@ -287,6 +358,8 @@ export const merchantCategoryOverrides = citiSync.table('merchant_category_overr
 export type Connection = typeof connections.$inferSelect;
 export type Account = typeof accounts.$inferSelect;
 export type BalanceHistory = typeof balanceHistory.$inferSelect;
+export type HoldingSnapshot = typeof holdingSnapshots.$inferSelect;
+export type Holding = typeof holdings.$inferSelect;
 export type Transaction = typeof transactions.$inferSelect;
 export type Statement = typeof statements.$inferSelect;
 export type SyncState = typeof syncState.$inferSelect;

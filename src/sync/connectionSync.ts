@@ -23,7 +23,7 @@ export function tokensFor(deps: SyncDeps, connectionId: string): ConnectionToken
 }
 
 /**
- * Lists the connection's accounts (in its market's dialect) and stores them (with balance history).
+ * Lists the connection's accounts (in its market's dialect) and stores them (balances, holdings).
  * The first step of every sync, in-process or as the queue's parent job. What the listing noticed
  * without failing (an id Citi listed under several kinds, entries not synced) is logged and, with
  * `runId`, recorded on that run.
@@ -37,7 +37,12 @@ export async function refreshAccounts(deps: SyncDeps, connectionId: string, toke
     deps.logger.warn({ connectionId, country: client.country, warnings }, 'the account listing needs a look');
     if (runId) await addRunWarnings(deps.db, runId, warnings);
   }
-  await upsertAccounts(deps.db, connectionId, accounts, deps.now?.() ?? new Date());
+  const asOf = deps.now?.() ?? new Date();
+  // One transaction: a day's holdings snapshot is replaced by a delete and an insert.
+  const written = await deps.db.transaction((tx) => upsertAccounts(tx, connectionId, accounts, asOf));
+  if (written.repeatedAccountIds.length > 0) {
+    deps.logger.warn({ connectionId, accountIds: written.repeatedAccountIds }, 'Citi listed an account id more than once; only the first account listed under it is stored');
+  }
   const stored = await storedAccounts(deps.db, connectionId);
   const current = new Set(accounts.map((a) => a.accountId));
   return stored.filter((s) => current.has(s.accountId));

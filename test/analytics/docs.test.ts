@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CONNECTION_ID } from '../../src/cli/commands/demo.ts';
+import { upsertAccounts } from '../../src/sync/sql/accounts.ts';
+import { brokerage, retirement } from '../sync/usDocExampleAccounts.ts';
 import { syncedDatabase, type Synced } from './helpers.ts';
 
 const DOC = readFileSync(new URL('../../docs/analytics.md', import.meta.url), 'utf8');
@@ -59,6 +61,12 @@ let s: Synced;
 beforeAll(async () => {
   // The world's today is the real one, like the demo's: the examples filter relative to current_date.
   s = await syncedDatabase(DEMO_CONNECTION_ID, { today: new Date().toISOString().slice(0, 10) });
+  // Citi's US example's brokerage and retirement accounts, stored the way a listing is, as of the
+  // sync (an earlier or later listing would make the synced accounts look gone from net worth).
+  const { rows } = await s.t.db.query<{ at: Date }>(`SELECT max(last_seen_at) AS at FROM citi_sync.accounts WHERE connection_id = $1`, [DEMO_CONNECTION_ID]);
+  const listed = await s.t.db.query<{ account_id: string }>(`SELECT account_id FROM citi_sync.accounts WHERE connection_id = $1`, [DEMO_CONNECTION_ID]);
+  expect(listed.rows.length).toBeGreaterThan(0);
+  await s.t.db.transaction((tx) => upsertAccounts(tx, DEMO_CONNECTION_ID, [{ ...brokerage, accountId: 'brokerage-1035' }, retirement], rows[0]!.at));
 });
 afterAll(() => s.close());
 
@@ -67,6 +75,8 @@ describe('docs/analytics.md', () => {
     expect(blocks.filter((b) => !b.skip).length).toBeGreaterThanOrEqual(12);
     expect(DOC).toContain("WHERE category = 'restaurants'");
     expect(DOC).toContain('IN ROLE citi_sync_reader');
+    expect(DOC).toContain('FROM analytics.net_worth');
+    expect(DOC).toContain('FROM analytics.holdings');
   });
 
   it.each(blocks.filter((b) => !b.skip).map((b) => [b.line, b] as const))('SQL block at line %i runs as written', async (_line, block) => {

@@ -17,6 +17,15 @@ export const ANALYST_VIEW_COLUMNS: Record<string, string[]> = {
   ],
 };
 
+/** The views of migration 0006 (holdings and net worth), with their columns in order. */
+export const WEALTH_VIEW_COLUMNS: Record<string, string[]> = {
+  holdings: [
+    'connection_id', 'account_id', 'as_of_date', 'kind', 'holding_key', 'symbol', 'cusip', 'name', 'quantity', 'price',
+    'value', 'currency_code', 'valued_as_of', 'is_latest',
+  ],
+  net_worth: ['connection_id', 'day', 'currency_code', 'assets', 'liabilities', 'net', 'accounts'],
+};
+
 export interface Synced {
   t: TestDatabase;
   h: Harness;

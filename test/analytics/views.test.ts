@@ -38,7 +38,7 @@ describe('analyst views', () => {
     );
     expect(rows).toEqual([]);
     const views = await q<{ n: number }>(`SELECT count(*)::int AS n FROM pg_views WHERE schemaname = 'analytics'`);
-    expect(views).toEqual([{ n: 9 }]);
+    expect(views).toEqual([{ n: 11 }]);
   });
 
   it('citi_sync_reader can read the new views', async () => {
@@ -185,6 +185,36 @@ describe('analyst views', () => {
       const jpy = await q<{ money_out: string }>(`SELECT money_out FROM analytics.monthly_cashflow WHERE currency_code = 'JPY' AND category = 'restaurants'`);
       expect(jpy.length).toBeGreaterThan(0);
       expect(jpy.every((r) => /^\d+$/.test(r.money_out))).toBe(true);
+    });
+  });
+
+  describe('net_worth', () => {
+    it("today's row per currency is the synced accounts' assets minus what the cards and loans owe", async () => {
+      const worth = await q(
+        `SELECT currency_code, assets, liabilities, net, accounts FROM analytics.net_worth
+          WHERE connection_id = 'c1' AND day = current_date ORDER BY currency_code`,
+      );
+      // The simulator's accounts are deposits, cards and loans, each with a classification and a current balance.
+      const expected = await q(
+        `SELECT currency_code, assets, liabilities, assets - liabilities AS net, accounts FROM (
+           SELECT currency_code,
+                  coalesce(sum(current_balance) FILTER (WHERE balance_type = 'ASSET'), 0) AS assets,
+                  coalesce(sum(current_balance) FILTER (WHERE balance_type = 'LIABILITY'), 0) AS liabilities,
+                  count(*)::integer AS accounts
+             FROM analytics.accounts
+            WHERE connection_id = 'c1' AND current_balance IS NOT NULL
+            GROUP BY currency_code) x
+          ORDER BY currency_code`,
+      );
+      expect(worth.map((r) => (r as { currency_code: string }).currency_code)).toEqual(['BHD', 'JPY', 'USD']);
+      expect(worth).toEqual(expected);
+      const sides = await q(`SELECT DISTINCT account_group, balance_type FROM analytics.accounts ORDER BY 1, 2`);
+      expect(sides).toEqual([
+        { account_group: 'CHECKING', balance_type: 'ASSET' },
+        { account_group: 'CREDIT_CARD', balance_type: 'LIABILITY' },
+        { account_group: 'LOANS', balance_type: 'LIABILITY' },
+        { account_group: 'SAVINGS', balance_type: 'ASSET' },
+      ]);
     });
   });
 

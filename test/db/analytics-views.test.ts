@@ -1,15 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/db/errors.ts';
 import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { ANALYST_VIEW_COLUMNS } from '../analytics/helpers.ts';
+import { ANALYST_VIEW_COLUMNS, WEALTH_VIEW_COLUMNS } from '../analytics/helpers.ts';
 
 /** The public contract: BI tools depend on these names and their order. */
 const VIEW_COLUMNS: Record<string, string[]> = {
   accounts: [
     'connection_id', 'account_id', 'account_group', 'account_type', 'product_name', 'nickname',
     'display_account_number', 'currency_code', 'status', 'current_balance', 'available_balance', 'balance_as_of',
+    // Migration 0006 appended:
+    'balance_type',
   ],
-  balance_history: ['connection_id', 'account_id', 'as_of', 'current_balance', 'available_balance'],
+  balance_history: [
+    'connection_id', 'account_id', 'as_of', 'current_balance', 'available_balance',
+    // Migration 0006 appended:
+    'balance_type', 'currency_code', 'outstanding_balance', 'available_credit', 'credit_limit', 'minimum_due',
+    'payment_due_date', 'last_statement_balance', 'principal_balance', 'portfolio_value',
+  ],
   statements: [
     'connection_id', 'account_id', 'statement_id', 'statement_date', 'beginning_balance', 'ending_balance',
     'total_debits', 'total_credits', 'minimum_due', 'payment_due_date',
@@ -25,6 +32,8 @@ const VIEW_COLUMNS: Record<string, string[]> = {
   ],
   // Migration 0002 (analyst views; test/analytics covers their behaviour).
   ...ANALYST_VIEW_COLUMNS,
+  // Migration 0006 (holdings and net worth; test/analytics/wealth.test.ts covers their behaviour).
+  ...WEALTH_VIEW_COLUMNS,
 };
 
 const backends = [

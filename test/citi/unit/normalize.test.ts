@@ -276,7 +276,7 @@ describe('normalizeAccount', () => {
   };
 
   it('takes the type from the summary key and keeps balances exact', () => {
-    expect(normalizeAccount(entry, 'CREDIT_CARD')).toEqual({
+    expect(normalizeAccount(entry, 'CREDIT_CARD')).toMatchObject({
       accountId: 'C2016764541',
       accountGroup: 'CREDIT_CARD',
       accountType: 'creditCard',
