@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidFieldError, MalformedResponseError } from './errors.ts';
-import { RequestExecutor, type RequestEvent } from './executor.ts';
+import { DEFAULT_MAX_RETRY_AFTER_MS, RequestExecutor, type RequestEvent } from './executor.ts';
 import type { RequestGate } from './gate.ts';
 import { HttpTransport, type Timeouts, type TlsOptions, type Transport } from './http.ts';
 import { normalizeAccount, normalizeStatement, normalizeStatementRef, normalizeTransaction, transactionsKeyFor, within } from './normalize.ts';
@@ -31,6 +31,10 @@ export interface CitiClientOptions {
   retryBaseMs?: number | undefined;
   /** @defaultValue 30000 */
   retryMaxMs?: number | undefined;
+  /** Longest Retry-After obeyed; a 429 asking for more fails the call (CITI_MAX_RETRY_AFTER_S). @defaultValue 300000 */
+  maxRetryAfterMs?: number | undefined;
+  /** Largest response body read (CITI_MAX_BODY_BYTES). @defaultValue 16 MiB */
+  maxBodyBytes?: number | undefined;
   /** Metrics hook, called once per HTTP attempt. */
   onRequest?: ((e: RequestEvent) => void) | undefined;
   /** @defaultValue Date.now */
@@ -71,7 +75,7 @@ export class CitiClient {
   constructor(opts: CitiClientOptions) {
     const now = opts.now ?? Date.now;
     this.clientId = opts.clientId;
-    this.http = opts.transport ?? new HttpTransport({ baseUrl: opts.baseUrl, tls: opts.tls, timeouts: opts.timeouts });
+    this.http = opts.transport ?? new HttpTransport({ baseUrl: opts.baseUrl, tls: opts.tls, timeouts: opts.timeouts, maxBodyBytes: opts.maxBodyBytes });
     this.executor = new RequestExecutor({
       http: this.http,
       gate: opts.gate,
@@ -80,6 +84,7 @@ export class CitiClient {
       max429Retries: opts.max429Retries ?? 20,
       retryBaseMs: opts.retryBaseMs ?? 250,
       retryMaxMs: opts.retryMaxMs ?? 30_000,
+      maxRetryAfterMs: opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
       onRequest: opts.onRequest,
       now,
     });

@@ -9,7 +9,7 @@ export {
   TOKEN_PATH,
   type AuthorizeUrlOptions,
 } from './oauth.ts';
-export { TokenBucketGate, type RequestGate, type TokenBucketOptions } from './gate.ts';
+export { MAX_TIMER_MS, MIN_REQUESTS_PER_SECOND, TokenBucketGate, type RequestGate, type TokenBucketOptions } from './gate.ts';
 export type { RequestEvent } from './executor.ts';
 export { DEFAULT_TIMEOUTS, HttpTransport, type HttpRequest, type HttpResponse, type Timeouts, type TlsOptions, type Transport } from './http.ts';
 export {
@@ -21,6 +21,7 @@ export {
   MalformedResponseError,
   RateLimitedError,
   ReauthRequiredError,
+  RetryAfterTooLongError,
   RetryLaterError,
   UnauthorizedError,
   UnexpectedResponseError,
@@ -54,3 +55,4 @@ export type {
   TokenSet,
   TransactionPage,
 } from './types.ts';
+export { cleanJson, cleanText, oneLine, stripControl } from './text.ts';

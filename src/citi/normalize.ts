@@ -3,7 +3,7 @@ import { isNegativeDecimal, negateDecimal, toDecimalOrNull, toDecimalString, toR
 import { checkShape } from './parse.ts';
 import { accountSummarySchema, statementBodySchema, statementRefSchema, transactionSchema } from './schemas.ts';
 import { type SyntheticKeyCounter, contentKey, syntheticKey } from './synthetic-keys.ts';
-import { isPlainObject, stripNulDeep } from './text.ts';
+import { isPlainObject, cleanJson } from './text.ts';
 import type { CitiAccount, CitiStatement, CitiStatementRef, CitiTransaction } from './types.ts';
 
 /**
@@ -20,7 +20,7 @@ const SUMMARY_KEY = /^(.+)AccountSummary$/;
  */
 export function normalizeAccount(entry: unknown, accountGroup: string | null = null): CitiAccount {
   if (!isPlainObject(entry)) throw new InvalidFieldError('', 'expected an account object', snippetOf(entry));
-  const clean = stripNulDeep(entry) as Record<string, unknown>;
+  const clean = cleanJson(entry) as Record<string, unknown>;
   const key = Object.keys(clean).find((k) => SUMMARY_KEY.test(k) && isPlainObject(clean[k]));
   if (key === undefined) {
     throw new InvalidFieldError('', 'no <type>AccountSummary object in the account entry', snippetOf(entry));
@@ -57,7 +57,7 @@ export interface NormalizeTransactionContext {
 
 export function normalizeTransaction(input: unknown, ctx: NormalizeTransactionContext): CitiTransaction {
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a transaction object', snippetOf(input));
-  const raw = stripNulDeep(input) as Record<string, unknown>;
+  const raw = cleanJson(input) as Record<string, unknown>;
   const t = checkShape(transactionSchema, raw);
 
   const currencyCode = t.currencyCode ?? ctx.currencyCode;
@@ -142,7 +142,7 @@ export function transactionsKeyFor(accountType: string): string {
 }
 
 export function normalizeStatementRef(input: unknown): CitiStatementRef {
-  const raw = stripNulDeep(input) as Record<string, unknown>;
+  const raw = cleanJson(input) as Record<string, unknown>;
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a statement object', snippetOf(input));
   const item = checkShape(statementRefSchema, raw);
   return { statementId: item.statementId, statementDate: item.statementDate ?? null, raw };
@@ -154,7 +154,7 @@ export function normalizeStatement(
   body: unknown,
   transactions: CitiTransaction[],
 ): CitiStatement {
-  const raw = stripNulDeep(body) as Record<string, unknown>;
+  const raw = cleanJson(body) as Record<string, unknown>;
   const st = checkShape(statementBodySchema, raw);
   const sum = st.statementSummary ?? {};
   const dec = (field: string, v: unknown) => within('statementSummary', () => toDecimalOrNull(v, field));

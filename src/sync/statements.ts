@@ -1,5 +1,5 @@
 import type { AccessTokenProvider } from '../citi/index.ts';
-import { cleanJson } from './sanitize.ts';
+import { cleanJson } from '../citi/index.ts';
 import type { StoredAccount } from './sql/accounts.ts';
 import type { AccountResult, SyncDeps } from './types.ts';
 

@@ -1,6 +1,6 @@
 import type { CitiAccount } from '../../citi/index.ts';
 import type { Queryable } from '../../db/database.ts';
-import { cleanJson, cleanText } from '../sanitize.ts';
+import { cleanJson, cleanText } from '../../citi/index.ts';
 
 /** Upserts every account of a connection in one statement, and appends balance history on change. */
 export async function upsertAccounts(q: Queryable, connectionId: string, accounts: CitiAccount[], asOf: Date): Promise<void> {
