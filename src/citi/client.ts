@@ -9,7 +9,8 @@ import { malformedFrom, parseJsonBody, validate } from './parse.ts';
 import { accountsPageSchema, statementListSchema, statementResponseSchema, transactionsPageSchema } from './schemas.ts';
 import { SyntheticKeyCounter } from './synthetic-keys.ts';
 import type { AccessTokenProvider, CitiAccount, CitiLogger, CitiStatement, CitiStatementRef, CitiTransaction, TransactionPage } from './types.ts';
-import { isWindowAllowed, lastDayOfWindow } from './windows.ts';
+import { MAX_LIST_PAGES, PageGuard, pageCapForWindow } from './pageGuard.ts';
+import { daysBetween, isWindowAllowed, lastDayOfWindow } from './windows.ts';
 
 export interface CitiClientOptions {
   /** e.g. `https://sandbox.apihub.citi.com/gcb/api`; contract paths are appended to it. */
@@ -95,6 +96,7 @@ export class CitiClient {
   async *accounts(tokens: AccessTokenProvider, opts: { signal?: AbortSignal | undefined } = {}): AsyncGenerator<CitiAccount> {
     // Offsets are live (§4): an account can come twice across pages; callers get it once.
     const seen = new Set<string>();
+    const walk = new PageGuard('/v1/accounts', MAX_LIST_PAGES);
     let cursor: string | null = null;
     do {
       const path = withQuery('/v1/accounts', { nextStartIndex: cursor });
@@ -107,6 +109,7 @@ export class CitiClient {
         );
         return { accounts, next: p.nextStartIndex };
       });
+      walk.accept(page.next);
       for (const a of page.accounts) {
         if (seen.has(a.accountId)) continue;
         seen.add(a.accountId);
@@ -138,6 +141,7 @@ export class CitiClient {
     const schema = transactionsPageSchema(arrayKey);
     const base = `/v1/accounts/${encodeURIComponent(account.accountId)}/transactions`;
     let cursor: string | null = opts.startIndex || null;
+    const walk = new PageGuard(base, pageCapForWindow(daysBetween(from, to) + 1), cursor);
     do {
       const path = withQuery(base, { transactionFromDate: from, transactionToDate: to, transactionStatus: 'ALL', nextStartIndex: cursor });
       const page = await this.get(tokens, path, opts.signal, (json) => {
@@ -155,6 +159,7 @@ export class CitiClient {
         keys.adopt(scratch);
         return { rows, next: p.nextStartIndex };
       });
+      walk.accept(page.next);
       yield { rows: page.rows, nextStartIndex: page.next, startIndex: cursor, path };
       cursor = nextCursor(path, cursor, page.next);
     } while (cursor !== null);
@@ -178,6 +183,7 @@ export class CitiClient {
     opts: { signal?: AbortSignal | undefined } = {},
   ): AsyncGenerator<CitiStatementRef> {
     let cursor: string | null = null;
+    const walk = new PageGuard(`/v1/accounts/${encodeURIComponent(accountId)}/statements`, MAX_LIST_PAGES);
     do {
       const path = withQuery(`/v1/accounts/${encodeURIComponent(accountId)}/statements`, { nextStartIndex: cursor });
       const page = await this.get(tokens, path, opts.signal, (json) => {
@@ -185,6 +191,7 @@ export class CitiClient {
         const refs = p.statementList.map((s, i) => guard(path, () => within(`statementList[${i}]`, () => normalizeStatementRef(s))));
         return { refs, next: p.nextStartIndex };
       });
+      walk.accept(page.next);
       yield* page.refs;
       cursor = nextCursor(path, cursor, page.next);
     } while (cursor !== null);
@@ -202,6 +209,7 @@ export class CitiClient {
     const transactions: CitiTransaction[] = [];
     let first: unknown;
     let cursor: string | null = null;
+    const walk = new PageGuard(base, MAX_LIST_PAGES);
     do {
       const path = withQuery(base, { nextStartIndex: cursor });
       const page = await this.get(tokens, path, opts.signal, (json) => {
@@ -218,6 +226,7 @@ export class CitiClient {
         const statement = guard(path, () => within('creditCardStatement', () => normalizeStatement(statementId, body, [])));
         return { statement, rows, next: body.nextStartIndex };
       });
+      if (opts.transactions !== false) walk.accept(page.next);
       first ??= page.statement;
       transactions.push(...page.rows);
       cursor = opts.transactions === false ? null : nextCursor(path, cursor, page.next);

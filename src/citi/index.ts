@@ -56,3 +56,4 @@ export type {
   TransactionPage,
 } from './types.ts';
 export { cleanJson, cleanText, oneLine, stripControl } from './text.ts';
+export { PageGuard, PagingLoopError, pageCapForWindow, CONTRACT_PAGE_SIZE, MAX_LIST_PAGES, MAX_ROWS_PER_DAY, PAGE_MARGIN } from './pageGuard.ts';
