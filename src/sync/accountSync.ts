@@ -1,12 +1,12 @@
 import pLimit from 'p-limit';
 import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiError } from '../citi/index.ts';
+import { resumableWindows, walkOrRestart } from './checkpointHealing.ts';
 import { CountingTokens } from './countingTokens.ts';
 import { isoDate } from './dates.ts';
 import { syncRange } from './plan.ts';
 import {
   advanceWatermarkIfComplete,
   closeWindow,
-  openWindows,
   planWindows,
   readSyncState,
   type WindowCheckpoint,
@@ -57,7 +57,13 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
           limit(async () => {
             if (controller.signal.aborted) return;
             try {
-              await walkWindow(deps, connectionId, account, w, tokens, result, opts, controller.signal, (p) => (currentPage = p));
+              // issue 10 item 13 (checkpointHealing.ts): a rejected resumed cursor restarts the window once.
+              await walkOrRestart(deps, connectionId, account.accountId, w, (win, onFirstPages) =>
+                walkWindow(deps, connectionId, account, win, tokens, result, opts, controller.signal, (p) => {
+                  onFirstPages();
+                  currentPage = p;
+                }),
+              );
             } catch (err) {
               controller.abort(err);
               throw err;
@@ -88,7 +94,8 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
 
 /** Resumes the windows a crashed run left open; otherwise plans the range this run must cover. */
 async function windowsToWalk(deps: SyncDeps, connectionId: string, account: StoredAccount, opts: SyncOptions): Promise<WindowCheckpoint[]> {
-  const open = await openWindows(deps.db, connectionId, account.accountId);
+  // issue 10 item 13 (checkpointHealing.ts): checkpoints past their bounds or age are not resumed.
+  const open = await resumableWindows(deps, connectionId, account);
   if (open.length > 0 && !opts.full) return open;
   const today = isoDate(deps.now?.() ?? new Date());
   const state = await readSyncState(deps.db, connectionId, account.accountId);
