@@ -91,7 +91,7 @@ describe('RedisGate', () => {
     const gate = new RedisGate(a, { prefix, ratePerSecond: 100, burst: 10, maxPauseMs: 300 });
     await gate.pauseFor(100);
     const key = (await a.keys(`*${prefix}*paused-until*`))[0]!;
-    const [sec] = (await a.time()) as [string, string];
+    const [sec] = await a.time();
     await a.set(key, String(Number(sec) * 1000 + 315_360_000_000), 'PX', 315_360_000_000);
     const started = Date.now();
     await gate.acquire();

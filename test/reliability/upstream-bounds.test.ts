@@ -90,6 +90,7 @@ describe('a paging loop, then the poisoned checkpoint it leaves (items 4 and 13)
     const result = await syncConnection(deps(), 'c1', { trigger: 'manual' });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.status).not.toBe('succeeded');
+    if (process.env.SHOW_FIGURES) console.log({ loopMs: Date.now() - started, transactionRequests: transactionRequests.length });
     expect(transactionRequests).toHaveLength(3);
     const run = await lastRun();
     expect(run.status).toBe('failed');
@@ -162,6 +163,7 @@ describe('hostile upstream through the CLI (items 3, 10)', () => {
     proxy.mode = 'retryAfter';
     proxy.retryAfter = '315360000';
     const r = await runCli(['sync', '--connection', 'c1'], w.env({ CITI_API_BASE_URL: proxy.url }), 60_000);
+    if (process.env.SHOW_FIGURES) console.log({ ms: r.ms, code: r.code, stderrLines: lines(r.stderr).length, requests: proxy.seen.retryAfter });
     expect(r.signal).toBeNull();
     expect(r.code).toBe(1);
     expect(r.ms).toBeLessThan(30_000);

@@ -197,6 +197,7 @@ describe('request rate minimum and clamped timers (item 11)', () => {
       await new Promise((r) => setTimeout(r, 300));
       ctl.abort(new Error('stop'));
       expect(await waiting).toBe('aborted');
+      if (process.env.SHOW_FIGURES) console.log({ pumps: pumps.mock.calls.length, warnings });
       // Two acquires, pauseFor, abort: no timer-driven pumps in 300 ms.
       expect(pumps.mock.calls.length).toBeLessThanOrEqual(4);
       const gateDelays = timers.mock.calls.map((c) => c[1] as number).filter((d) => d !== 300 && d > 1000);
