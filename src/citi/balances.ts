@@ -5,7 +5,7 @@ import { plainJson } from './json.ts';
 import { toDecimalOrNull } from './money.ts';
 import { checkShape, within } from './parse.ts';
 import { holdingSchema, type accountSchema } from './schemas.ts';
-import { isPlainObject, stripNulDeep } from './text.ts';
+import { isPlainObject, cleanJson } from './text.ts';
 import type { CitiBalances, CitiHolding } from './types.ts';
 
 /**
@@ -56,7 +56,7 @@ export function holdingsOf(s: AccountFields): CitiHolding[] {
 
 function holdingOf(input: unknown, kind: CitiHolding['kind'], fallbackAsOf: string | null): CitiHolding {
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected an object', snippetOf(input));
-  const clean = stripNulDeep(input) as Record<string, unknown>;
+  const clean = cleanJson(input) as Record<string, unknown>;
   const h = checkShape(holdingSchema, clean);
   const raw = plainJson(clean) as Record<string, unknown>;
   const symbol = h.symbol?.trim() || null;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bankToday } from './bankDate.ts';
 import { dialectFor, type Dialect } from './dialects/index.ts';
 import { AccountUnavailableError, InvalidFieldError, MalformedResponseError, WindowOutOfRangeError } from './errors.ts';
-import { RequestExecutor, type RequestEvent } from './executor.ts';
+import { DEFAULT_MAX_RETRY_AFTER_MS, RequestExecutor, type RequestEvent } from './executor.ts';
 import type { RequestGate } from './gate.ts';
 import { HttpTransport, type Timeouts, type TlsOptions, type Transport } from './http.ts';
 import { normalizeStatement, normalizeStatementRef, normalizeTransaction, within } from './normalize.ts';
@@ -21,7 +21,8 @@ import type {
   CitiTransaction,
   TransactionPage,
 } from './types.ts';
-import { addDays, isWindowAllowed, lastDayOfWindow, type WindowLimit } from './windows.ts';
+import { MAX_LIST_PAGES, PageGuard, pageCapForWindow } from './pageGuard.ts';
+import { addDays, daysBetween, isWindowAllowed, lastDayOfWindow, type WindowLimit } from './windows.ts';
 
 export interface CitiClientOptions {
   /** e.g. `https://sandbox.apihub.citi.com/gcb/api`; contract paths are appended to it. */
@@ -45,6 +46,10 @@ export interface CitiClientOptions {
   retryBaseMs?: number | undefined;
   /** @defaultValue 30000 */
   retryMaxMs?: number | undefined;
+  /** Longest Retry-After obeyed; a 429 asking for more fails the call (CITI_MAX_RETRY_AFTER_S). @defaultValue 300000 */
+  maxRetryAfterMs?: number | undefined;
+  /** Largest response body read (CITI_MAX_BODY_BYTES). @defaultValue 16 MiB */
+  maxBodyBytes?: number | undefined;
   /** Metrics hook, called once per HTTP attempt. */
   onRequest?: ((e: RequestEvent) => void) | undefined;
   /** @defaultValue Date.now */
@@ -106,7 +111,7 @@ export class CitiClient {
       this.shared = shared;
     } else {
       const now = opts.now ?? Date.now;
-      const http = opts.transport ?? new HttpTransport({ baseUrl: opts.baseUrl, tls: opts.tls, timeouts: opts.timeouts });
+      const http = opts.transport ?? new HttpTransport({ baseUrl: opts.baseUrl, tls: opts.tls, timeouts: opts.timeouts, maxBodyBytes: opts.maxBodyBytes });
       const logger = (opts.logger ?? silent).child({ component: 'citi-client' });
       const executor = new RequestExecutor({
         http,
@@ -116,6 +121,7 @@ export class CitiClient {
         max429Retries: opts.max429Retries ?? 20,
         retryBaseMs: opts.retryBaseMs ?? 250,
         retryMaxMs: opts.retryMaxMs ?? 30_000,
+        maxRetryAfterMs: opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
         onRequest: opts.onRequest,
         now,
       });
@@ -172,7 +178,7 @@ export class CitiClient {
     for (let i = 0; i < paths.length; i++) {
       const base = paths[i] as string;
       try {
-        const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, opts.signal, (json, path) => {
+        const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, MAX_LIST_PAGES, opts.signal, (json, path) => {
           if (json === NO_CONTENT) return { value: { accounts: [] as CitiAccount[], notSynced: [] as CitiNotSynced[] }, next: null };
           const { accounts, notSynced, next } = this.read(path, () => this.dialect.readAccounts(json));
           return { value: { accounts, notSynced }, next };
@@ -249,7 +255,7 @@ export class CitiClient {
     const pathFor = (cursor: string | null) =>
       withQuery(base, { transactionFromDate: window.from, transactionToDate: window.to, ...query, nextStartIndex: cursor });
     return mapPages(
-      this.walk(tokens, pathFor, opts.startIndex || null, opts.signal, (json, path) => {
+      this.walk(tokens, pathFor, opts.startIndex || null, pageCapForWindow(daysBetween(window.from, window.to) + 1), opts.signal, (json, path) => {
         if (json === NO_CONTENT) return { value: [] as CitiTransaction[], next: null };
         const page = this.read(path, () => this.dialect.readTransactions(json, account.accountType));
         // Ordinals are counted on a copy and kept only if the whole page parses: a page that fails
@@ -289,7 +295,7 @@ export class CitiClient {
   async *statements(tokens: AccessTokenProvider, accountId: string, opts: { signal?: AbortSignal | undefined } = {}): AsyncGenerator<CitiStatementRef> {
     if (!this.dialect.statementsOffered) return;
     const base = this.dialect.statementsPath(accountId);
-    const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, opts.signal, (json, path) => {
+    const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, MAX_LIST_PAGES, opts.signal, (json, path) => {
       if (json === NO_CONTENT) return { value: [] as CitiStatementRef[], next: null };
       const p = validate(statementListSchema, json, path);
       return { value: this.read(path, () => p.statementList.map((s, i) => within(`statementList[${i}]`, () => normalizeStatementRef(s)))), next: p.nextStartIndex };
@@ -308,7 +314,7 @@ export class CitiClient {
     const keys = new SyntheticKeyCounter();
     const transactions: CitiTransaction[] = [];
     let first: CitiStatement | undefined;
-    const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, opts.signal, (json, path) => {
+    const pages = this.walk(tokens, (cursor) => withQuery(base, { nextStartIndex: cursor }), null, MAX_LIST_PAGES, opts.signal, (json, path) => {
       if (json === NO_CONTENT) throw new MalformedResponseError({ path, fieldPath: '', reason: 'no content for a statement', snippet: '204' });
       const body = validate(statementResponseSchema, json, path).creditCardStatement;
       const scratch = keys.clone();
@@ -340,17 +346,21 @@ export class CitiClient {
     tokens: AccessTokenProvider,
     pathFor: (cursor: string | null) => string,
     startIndex: string | null,
+    maxPages: number,
     signal: AbortSignal | undefined,
     read: (json: Body | typeof NO_CONTENT, path: string) => PageRead<T>,
   ): AsyncGenerator<PageRead<T> & { path: string; startIndex: string | null }> {
+    // Every cursor of the walk is remembered and the pages are capped (pageGuard.ts): a cursor that
+    // comes back, or paging that never ends, fails the walk instead of looping.
+    const guard = new PageGuard(pathFor(null), maxPages, startIndex);
     let cursor = startIndex;
     for (;;) {
       const path = pathFor(cursor);
       const page = await this.get(tokens, path, signal, (json) => read(json, path));
       yield { ...page, path, startIndex: cursor };
-      // Every page's cursor is checked here, and only here (the per-window cursor guard belongs here too).
-      cursor = nextCursor(path, cursor, page.next);
+      cursor = page.next === '' ? null : page.next;
       if (cursor === null) return;
+      guard.accept(cursor);
     }
   }
 
@@ -403,17 +413,6 @@ function addAccount(listing: CitiAccountListing, kindOf: Map<string, string>, a:
 
 async function* mapPages<A, B>(source: AsyncGenerator<A>, fn: (a: A) => B): AsyncGenerator<B> {
   for await (const a of source) yield fn(a);
-}
-
-/**
- * The cursor for the next page, or null after the last. A server that hands back the cursor it was
- * just given would make us loop forever; that is malformed, not a page.
- */
-function nextCursor(path: string, current: string | null, next: string | null): string | null {
-  if (next !== null && next === current) {
-    throw new MalformedResponseError({ path, fieldPath: 'nextStartIndex', reason: 'did not advance', snippet: JSON.stringify(next) });
-  }
-  return next;
 }
 
 function withQuery(path: string, params: Record<string, string | null>): string {

@@ -4,12 +4,14 @@ import {
   type CitiError,
   RateLimitedError,
   ReauthRequiredError,
+  RetryAfterTooLongError,
   RetryLaterError,
   UnauthorizedError,
   UnexpectedResponseError,
   WindowOutOfRangeError,
   snippetOf,
 } from './errors.ts';
+import { oneLine } from './text.ts';
 
 /**
  * The one place where Citi's HTTP statuses (contract §1 token errors, §2 resource errors) and network
@@ -27,6 +29,8 @@ export interface ErrorResponse {
   bodyText: string;
   /** The current time in ms, for Retry-After given as an HTTP date. */
   now?: number;
+  /** A 429 asking for a longer wait becomes RetryAfterTooLongError. @defaultValue no cap */
+  maxRetryAfterMs?: number | undefined;
 }
 
 /** Contract §2 leaves the 429 wait unspecified when Retry-After is missing; one second is our floor. */
@@ -41,7 +45,16 @@ export function errorFromResponse(res: ErrorResponse): CitiError {
   const detail = body.detail ? `: ${body.detail}` : '';
 
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), res.now ?? Date.now()) ?? DEFAULT_RETRY_AFTER_MS;
+    const raw = header(res.headers, 'retry-after');
+    const retryAfterMs = parseRetryAfter(raw, res.now ?? Date.now()) ?? DEFAULT_RETRY_AFTER_MS;
+    if (res.maxRetryAfterMs !== undefined && retryAfterMs > res.maxRetryAfterMs) {
+      const retryAfterHeader = oneLine(raw ?? '').slice(0, 64);
+      return new RetryAfterTooLongError(
+        `rate limited (${what}) on ${path}: Citi asked to wait ${describeWait(retryAfterMs)} (Retry-After: ${JSON.stringify(retryAfterHeader)}), ` +
+          `longer than the ${Math.round(res.maxRetryAfterMs / 1000)} s allowed (CITI_MAX_RETRY_AFTER_S)`,
+        { ...init, retryAfterMs, retryAfterHeader },
+      );
+    }
     return new RateLimitedError(`rate limited (${what}) on ${path}; retry after ${retryAfterMs} ms`, { ...init, retryAfterMs });
   }
   if (status >= 500 || status === 408) {
@@ -76,16 +89,26 @@ export function errorFromResponse(res: ErrorResponse): CitiError {
   return new UnexpectedResponseError(`unexpected status (${what}) on ${path}${detail}`, init);
 }
 
+function describeWait(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s >= 2 * 86_400 ? `${s} s (${Math.round(s / 86_400)} days)` : `${s} s`;
+}
+
 /** System and undici error codes after which the same request may well succeed. */
 const TRANSIENT_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
   'EAI_AGAIN', 'ENOTFOUND',
   'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO',
+  // Our own bounds (http.ts): a body past CITI_MAX_BODY_BYTES, a request past CITI_REQUEST_DEADLINE_MS.
+  'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'CITI_REQUEST_DEADLINE',
 ]);
 
 /** Errors that mean the server may have acted on the request before it failed (see oauth.ts). */
-export const AMBIGUOUS_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+export const AMBIGUOUS_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'CITI_REQUEST_DEADLINE',
+]);
 
 /**
  * A failure below HTTP (no status): resets, timeouts, a body cut short. TLS failures are fatal: a
@@ -169,9 +192,9 @@ export function parseErrorBody(text: string): ErrorBody {
   code ??= str(o.httpCode);
   const rawDetail = str(o.error_description) ?? str(o.details) ?? joinDefined(str(o.httpMessage), str(o.moreInformation)) ?? str(o.moreInfo);
   const out: ErrorBody = {};
-  if (code) out.code = code.slice(0, 64);
-  if (type) out.type = type.slice(0, 16);
-  if (rawDetail) out.detail = redactCredentials(rawDetail).slice(0, 120);
+  if (code) out.code = oneLine(code).slice(0, 64);
+  if (type) out.type = oneLine(type).slice(0, 16);
+  if (rawDetail) out.detail = redactCredentials(oneLine(rawDetail)).slice(0, 120);
   return out;
 }
 

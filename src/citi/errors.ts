@@ -9,6 +9,8 @@ import { stringify as losslessStringify } from 'lossless-json';
  * authorization code or a request header. `path` is the request path relative to the base URL, with
  * any sensitive query parameter redacted (see `safePath`).
  */
+import { oneLine } from './text.ts';
+
 export type CitiAction = 'retry' | 'refresh' | 'skip-account' | 'reauth' | 'fatal';
 
 export interface CitiErrorInit {
@@ -25,8 +27,10 @@ export abstract class CitiError extends Error {
   readonly path: string;
 
   constructor(message: string, init: CitiErrorInit) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
-    this.path = safePath(init.path);
+    // Messages quote Citi's words (error bodies, headers, cursors): no terminal control may reach a
+    // log, a terminal or sync_runs.error through them.
+    super(oneLine(message), init.cause === undefined ? undefined : { cause: init.cause });
+    this.path = oneLine(safePath(init.path));
     if (init.status !== undefined) this.status = init.status;
     if (init.code !== undefined) this.code = init.code;
   }
@@ -52,6 +56,22 @@ export class RateLimitedError extends RetryLaterError {
 
   constructor(message: string, init: CitiErrorInit & { retryAfterMs: number }) {
     super(message, init);
+  }
+}
+
+/**
+ * 429 with a Retry-After longer than we agree to wait (CITI_MAX_RETRY_AFTER_S): a broken or hostile
+ * upstream, or an outage measured in days. The call fails now instead of stalling every caller, and
+ * the shared pause is not set. The message says what Citi asked for.
+ */
+export class RetryAfterTooLongError extends RateLimitedError {
+  override readonly name: string = 'RetryAfterTooLongError';
+  /** The header as Citi sent it (control characters removed, at most 64 characters). */
+  readonly retryAfterHeader: string;
+
+  constructor(message: string, init: CitiErrorInit & { retryAfterMs: number; retryAfterHeader: string }) {
+    super(message, init);
+    this.retryAfterHeader = init.retryAfterHeader;
   }
 }
 
@@ -164,6 +184,8 @@ export function snippetOf(value: unknown): string {
       s = String(value);
     }
   }
+  // JSON escapes C0 controls but not DEL or C1 (U+009B is a CSI in some terminals).
+  s = oneLine(s);
   return s.length > SNIPPET_MAX ? `${s.slice(0, SNIPPET_MAX - 1)}…` : s;
 }
 

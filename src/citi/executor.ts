@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { AMBIGUOUS_CODES, type CallKind, errorFromNetwork, errorFromResponse } from './error-mapping.ts';
-import { CitiError, MalformedResponseError, RateLimitedError, RetryLaterError, UnauthorizedError } from './errors.ts';
+import { CitiError, MalformedResponseError, RateLimitedError, RetryAfterTooLongError, RetryLaterError, UnauthorizedError } from './errors.ts';
 import type { Transport } from './http.ts';
 import type { RequestGate } from './gate.ts';
 import type { AccessTokenProvider, CitiLogger } from './types.ts';
@@ -9,7 +9,8 @@ import type { AccessTokenProvider, CitiLogger } from './types.ts';
 /**
  * One logical call to Citi, with every rule of contract §2 about trying again:
  * - every attempt (first, retry, after refresh) first passes the client-wide gate;
- * - 429: the whole gate pauses for Retry-After, then the call tries again (up to max429Retries);
+ * - 429: the whole gate pauses for Retry-After, then the call tries again (up to max429Retries); a
+ *   Retry-After beyond maxRetryAfterMs fails the call at once and pauses nothing;
  * - 5xx, resets, timeouts, malformed bodies: jittered exponential backoff, up to maxRetries;
  * - 401 on a resource call: refresh the token once and try again; a second 401 is final;
  * - anything else (400/403/404, invalid_grant, our own bugs): thrown at once.
@@ -30,6 +31,8 @@ export interface ExecutorSettings {
   max429Retries: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Longest Retry-After obeyed (CITI_MAX_RETRY_AFTER_S). */
+  maxRetryAfterMs: number;
   onRequest?: ((e: RequestEvent) => void) | undefined;
   now: () => number;
 }
@@ -53,8 +56,27 @@ export interface CallSpec<T> {
   signal?: AbortSignal | undefined;
 }
 
+/** CITI_MAX_RETRY_AFTER_S's default, in ms. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 300_000;
+
+/** At most one "paused" warning per this many ms, however many calls meet the pause. */
+const PAUSE_WARNING_EVERY_MS = 10_000;
+
 export class RequestExecutor {
+  private lastPauseWarning = Number.NEGATIVE_INFINITY;
+  private pausesSinceWarning = 0;
+
   constructor(private readonly s: ExecutorSettings) {}
+
+  /** Rate-limited: a fleet of callers meeting one pause must not write one line each. */
+  private warnPaused(err: RateLimitedError): void {
+    this.pausesSinceWarning++;
+    const t = performance.now();
+    if (t - this.lastPauseWarning < PAUSE_WARNING_EVERY_MS) return;
+    this.s.logger.warn({ path: err.path, retryAfterMs: err.retryAfterMs, pauses: this.pausesSinceWarning }, 'Citi rate limit: all requests paused');
+    this.lastPauseWarning = t;
+    this.pausesSinceWarning = 0;
+  }
 
   run<T>(spec: CallSpec<T>): Promise<T> {
     const { s } = this;
@@ -96,6 +118,7 @@ export class RequestExecutor {
           headers: res.headers,
           bodyText: res.body,
           now: s.now(),
+          maxRetryAfterMs: s.maxRetryAfterMs,
         });
       }
       return spec.parse(res.body, res.status);
@@ -109,8 +132,9 @@ export class RequestExecutor {
       randomize: true,
       signal,
       onFailedAttempt: async ({ error, attemptNumber }) => {
-        if (error instanceof RateLimitedError) {
+        if (error instanceof RateLimitedError && !(error instanceof RetryAfterTooLongError)) {
           // Back-pressure for the whole client, even if this call is about to give up.
+          this.warnPaused(error);
           await s.gate.pauseFor(error.retryAfterMs);
         }
         if (error instanceof CitiError) {
@@ -126,6 +150,7 @@ export class RequestExecutor {
         // The caller gave up: its reason, not this attempt's failure, is the outcome.
         signal?.throwIfAborted();
         if (!(error instanceof CitiError)) return false;
+        if (error instanceof RetryAfterTooLongError) return false;
         if (error instanceof RateLimitedError) return ++limited <= s.max429Retries;
         if (error instanceof UnauthorizedError) {
           if (!spec.tokens || refresh || lastToken === undefined) return false;

@@ -24,9 +24,23 @@ export interface TokenBucketOptions {
    * @defaultValue max(1, ceil(perSecond))
    */
   burst?: number;
+  /**
+   * Longest pause honoured, whoever asks (the executor already refuses longer Retry-Afters; this is
+   * the gate's own bound). @defaultValue 300000 (CITI_MAX_RETRY_AFTER_S's default)
+   */
+  maxPauseMs?: number;
   /** @defaultValue Date.now */
   now?: () => number;
 }
+
+/** Below this a slot is minutes away: a misconfiguration, refused (CITI_MAX_REQUESTS_PER_SECOND's minimum). */
+export const MIN_REQUESTS_PER_SECOND = 0.01;
+
+/**
+ * Longest single timer. Node clamps a delay above 2^31-1 ms to 1 ms with a TimeoutOverflowWarning: a
+ * busy loop. Longer waits are taken in steps of at most this, re-checking each time.
+ */
+export const MAX_TIMER_MS = 60_000;
 
 interface Waiter {
   resolve: () => void;
@@ -43,6 +57,7 @@ export class TokenBucketGate implements RequestGate {
   private readonly rate: number;
   private readonly burst: number;
   private readonly now: () => number;
+  private readonly maxPauseMs: number;
   private tokens: number;
   private refilledAt: number;
   private pausedUntil = 0;
@@ -51,14 +66,15 @@ export class TokenBucketGate implements RequestGate {
   private timerAt = 0;
 
   constructor(opts: TokenBucketOptions) {
-    if (!(opts.perSecond > 0) || !Number.isFinite(opts.perSecond)) {
-      throw new RangeError(`perSecond must be a positive number, got ${opts.perSecond}`);
+    if (!(opts.perSecond >= MIN_REQUESTS_PER_SECOND) || !Number.isFinite(opts.perSecond)) {
+      throw new RangeError(`perSecond must be a number >= ${MIN_REQUESTS_PER_SECOND}, got ${opts.perSecond}`);
     }
     const burst = opts.burst ?? Math.max(1, Math.ceil(opts.perSecond));
     if (!Number.isInteger(burst) || burst < 1) throw new RangeError(`burst must be a positive integer, got ${burst}`);
     this.rate = opts.perSecond;
     this.burst = burst;
     this.now = opts.now ?? Date.now;
+    this.maxPauseMs = opts.maxPauseMs ?? 300_000;
     this.tokens = burst;
     this.refilledAt = this.now();
   }
@@ -83,7 +99,7 @@ export class TokenBucketGate implements RequestGate {
 
   pauseFor(ms: number): void {
     if (!(ms > 0)) return;
-    const until = this.now() + ms;
+    const until = this.now() + Math.min(ms, this.maxPauseMs);
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
     // The server says we overspent: whatever our bucket believed it held is not there, and nothing
@@ -124,14 +140,15 @@ export class TokenBucketGate implements RequestGate {
   }
 
   private sleep(ms: number): void {
-    const at = this.now() + Math.max(1, ms);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1, ms));
+    const at = this.now() + delay;
     if (this.timer && this.timerAt === at) return;
     this.clearTimer();
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump();
-    }, Math.max(1, ms));
+    }, delay);
   }
 
   private clearTimer(): void {

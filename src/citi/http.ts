@@ -24,9 +24,21 @@ export interface Timeouts {
   headersMs: number;
   /** Longest silence while the body streams in. @defaultValue 30000 */
   bodyMs: number;
+  /**
+   * The whole request, from sending it to the body's last byte. The other timeouts bound silences: a
+   * server trickling one byte a second never trips them, this does. @defaultValue 120000
+   */
+  deadlineMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000, deadlineMs: 120_000 };
+
+/** The largest response body read, in bytes; a longer one fails the call as transient. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** error-mapping codes of the two bounds this transport adds to undici's. */
+export const DEADLINE_CODE = 'CITI_REQUEST_DEADLINE';
+export const BODY_TOO_LARGE_CODE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -49,6 +61,8 @@ export interface HttpTransportOptions {
   timeouts?: Partial<Timeouts> | undefined;
   /** Sockets kept to Citi at most. @defaultValue 32 */
   connections?: number | undefined;
+  /** @defaultValue DEFAULT_MAX_BODY_BYTES (16 MiB) */
+  maxBodyBytes?: number | undefined;
 }
 
 /** What the executor needs from the wire (tests pass a fake). */
@@ -61,14 +75,18 @@ export class HttpTransport implements Transport {
   /** The base URL's path (e.g. `/gcb/api`), prefixed to every request path. */
   private readonly basePath: string;
   private closed = false;
+  private readonly deadlineMs: number;
 
   constructor(opts: HttpTransportOptions) {
     const base = new URL(opts.baseUrl);
     this.basePath = base.pathname.replace(/\/+$/, '');
     const t = { ...DEFAULT_TIMEOUTS, ...definedOnly(opts.timeouts ?? {}) };
     const tls = opts.tls ?? {};
+    this.deadlineMs = t.deadlineMs;
     this.pool = new Pool(base.origin, {
       connections: opts.connections ?? 32,
+      // undici counts the bytes as they arrive and aborts past the cap: the body is never held whole.
+      maxResponseSize: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       headersTimeout: t.headersMs,
       bodyTimeout: t.bodyMs,
       connect: {
@@ -81,13 +99,16 @@ export class HttpTransport implements Transport {
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DeadlineExceeded(this.deadlineMs)), this.deadlineMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
     try {
       const res = await this.pool.request({
         method: req.method,
         path: this.basePath + req.path,
         headers: req.headers,
         body: req.body ?? null,
-        signal: req.signal ?? null,
+        signal,
       });
       // The whole body is read here so a connection dropped mid-body surfaces as this call's error.
       const body = await res.body.text();
@@ -95,7 +116,10 @@ export class HttpTransport implements Transport {
     } catch (err) {
       // A caller's abort is not a Citi failure: rethrow it untouched so it is never retried.
       if (req.signal?.aborted) throw req.signal.reason ?? err;
+      if (deadline.signal.aborted) throw errorFromNetwork(deadline.signal.reason, req.path);
       throw errorFromNetwork(err, req.path);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -103,6 +127,14 @@ export class HttpTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     await this.pool.close();
+  }
+}
+
+/** The whole-request deadline passed (mapped to a transient, ambiguous RetryLaterError). */
+class DeadlineExceeded extends Error {
+  readonly code = DEADLINE_CODE;
+  constructor(ms: number) {
+    super(`no complete response within ${ms} ms`);
   }
 }
 

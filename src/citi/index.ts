@@ -15,7 +15,7 @@ export {
   TOKEN_PATH,
   type AuthorizeUrlOptions,
 } from './oauth.ts';
-export { TokenBucketGate, type RequestGate, type TokenBucketOptions } from './gate.ts';
+export { MAX_TIMER_MS, MIN_REQUESTS_PER_SECOND, TokenBucketGate, type RequestGate, type TokenBucketOptions } from './gate.ts';
 export type { RequestEvent } from './executor.ts';
 export { DEFAULT_TIMEOUTS, HttpTransport, type HttpRequest, type HttpResponse, type Timeouts, type TlsOptions, type Transport } from './http.ts';
 export {
@@ -27,6 +27,7 @@ export {
   MalformedResponseError,
   RateLimitedError,
   ReauthRequiredError,
+  RetryAfterTooLongError,
   RetryLaterError,
   UnauthorizedError,
   UnexpectedResponseError,
@@ -68,3 +69,5 @@ export type {
   TokenSet,
   TransactionPage,
 } from './types.ts';
+export { cleanJson, cleanText, oneLine, stripControl } from './text.ts';
+export { PageGuard, PagingLoopError, pageCapForWindow, CONTRACT_PAGE_SIZE, MAX_LIST_PAGES, MAX_ROWS_PER_DAY, PAGE_MARGIN } from './pageGuard.ts';

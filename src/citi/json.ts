@@ -1,6 +1,6 @@
 import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { toDecimalString } from './money.ts';
-import { stripNul } from './text.ts';
+import { cleanText } from './text.ts';
 
 /**
  * Resource bodies are parsed with lossless-json, so every JSON number reaches the parsers as its
@@ -32,13 +32,13 @@ export function mayLoseDigits(text: string): boolean {
  */
 export function plainJson(value: unknown): unknown {
   if (isLosslessNumber(value)) return exactNumber(value.value);
-  if (typeof value === 'string') return stripNul(value);
+  if (typeof value === 'string') return cleanText(value);
   if (Array.isArray(value)) return value.map(plainJson);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       // defineProperty, not assignment: a `__proto__` key from JSON must stay data, not a prototype.
-      Object.defineProperty(out, stripNul(k), { value: plainJson(v), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, cleanText(k), { value: plainJson(v), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

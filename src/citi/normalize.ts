@@ -6,7 +6,7 @@ import { checkShape, within } from './parse.ts';
 import { accountSchema, statementBodySchema, statementRefSchema, transactionSchema } from './schemas.ts';
 import { directionOf, signedAmount } from './signs.ts';
 import { type SyntheticKeyCounter, contentKey, syntheticKey } from './synthetic-keys.ts';
-import { isPlainObject, stripNulDeep } from './text.ts';
+import { isPlainObject, cleanJson } from './text.ts';
 import type { CitiAccount, CitiStatement, CitiStatementRef, CitiTransaction } from './types.ts';
 
 export { within } from './parse.ts';
@@ -26,7 +26,7 @@ const OWED_KINDS = new Set(['creditCard', 'loan', 'lineOfCredit']);
  */
 export function normalizeAccountObject(input: unknown, accountType: string, accountGroup: string | null): CitiAccount {
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected an account object', snippetOf(input));
-  const clean = stripNulDeep(input) as Record<string, unknown>;
+  const clean = cleanJson(input) as Record<string, unknown>;
   const s = checkShape(accountSchema, clean);
   const balances = balancesOf(s);
   const balanceType = s.balanceType ?? s.accountClassification ?? null;
@@ -86,7 +86,7 @@ export interface NormalizeTransactionContext {
 
 export function normalizeTransaction(input: unknown, ctx: NormalizeTransactionContext): CitiTransaction {
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a transaction object', snippetOf(input));
-  const clean = stripNulDeep(input) as Record<string, unknown>;
+  const clean = cleanJson(input) as Record<string, unknown>;
   const t = checkShape(transactionSchema, clean);
   const raw = plainJson(clean) as Record<string, unknown>;
 
@@ -175,14 +175,14 @@ export function signed(apiAmount: string, _accountType: string, debitCreditMemo:
 
 export function normalizeStatementRef(input: unknown): CitiStatementRef {
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a statement object', snippetOf(input));
-  const clean = stripNulDeep(input) as Record<string, unknown>;
+  const clean = cleanJson(input) as Record<string, unknown>;
   const item = checkShape(statementRefSchema, clean);
   return { statementId: item.statementId, statementDate: item.statementDate ?? null, raw: plainJson(clean) as Record<string, unknown> };
 }
 
 /** A card statement (§5) whose transactions were already normalized (they may span pages). */
 export function normalizeStatement(statementId: string, body: unknown, transactions: CitiTransaction[]): CitiStatement {
-  const clean = stripNulDeep(body);
+  const clean = cleanJson(body);
   const st = checkShape(statementBodySchema, clean);
   const sum = st.statementSummary ?? {};
   const dec = (field: string, v: unknown) => within('statementSummary', () => toDecimalOrNull(v, field));

@@ -1,23 +1,57 @@
 import { isLosslessNumber } from 'lossless-json';
 
 /**
- * Postgres text and jsonb cannot hold NUL (U+0000), so it is removed from everything Citi sends, at
- * the edge. Nothing else is changed: any script, emoji, control characters other than NUL stay.
+ * The one sanitizer for text that comes from Citi (issue 10 item 10, issue 12 item 5). Applied at the
+ * edge, before anything is printed, logged or stored:
+ * - NUL is removed: Postgres text and jsonb cannot hold it;
+ * - lone UTF-16 surrogates become U+FFFD: Postgres rejects them in jsonb;
+ * - terminal control is removed: ANSI escape sequences (CSI, OSC, and other ESC sequences), the other
+ *   C0 controls, DEL and the C1 controls (U+0080–U+009F, of which U+009B acts as CSI in some
+ *   terminals). Tab and newline are kept in stored text (a description may hold them) and replaced
+ *   by a space in one-line text (error messages, log lines).
+ * Everything else (any length, any script, emoji) is kept.
  */
-export function stripNul(s: string): string {
-  return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
+
+// ESC [ … final byte (CSI), ESC ] … BEL or ESC \ (OSC), ESC P/X/^/_ … ESC \ (DCS, SOS, PM, APC), and
+// two-byte ESC sequences; the 8-bit CSI (U+009B) and OSC (U+009D) forms too.
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|(?:\u001b[\]PX^_]|[\u009d\u0090\u0098\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// eslint-disable-next-line no-control-regex
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Removes terminal control; tab and newline are kept (see the module comment). */
+export function stripControl(s: string): string {
+  if (!ANY_CONTROL.test(s)) return s;
+  return s.replace(ESCAPES, '').replace(CONTROLS, '');
 }
 
-/** A JSON value with NUL removed from every string (keys included); exact numbers (json.ts) stay as they are. */
-export function stripNulDeep(value: unknown): unknown {
-  if (typeof value === 'string') return stripNul(value);
+/** For messages and log lines: terminal control removed, tabs and line breaks become one space. */
+export function oneLine(s: string): string {
+  if (!ANY_CONTROL.test(s)) return s;
+  return s.replace(ESCAPES, '').replace(/[\t\n]+/g, ' ').replace(CONTROLS, '');
+}
+
+/** Stored text: terminal control and NUL removed, lone surrogates replaced. */
+export function cleanText(s: string): string {
+  const stripped = stripControl(s);
+  return stripped.isWellFormed() ? stripped : stripped.toWellFormed();
+}
+
+/**
+ * A JSON value with every string (keys included) passed through cleanText. Keys are defined, never
+ * assigned: a `__proto__` key from JSON must stay data, not replace the prototype.
+ */
+export function cleanJson(value: unknown): unknown {
+  if (typeof value === 'string') return cleanText(value);
+  // Exact numbers (json.ts) are objects holding the number's text: kept as they are.
   if (isLosslessNumber(value)) return value;
-  if (Array.isArray(value)) return value.map(stripNulDeep);
+  if (Array.isArray(value)) return value.map(cleanJson);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      // defineProperty, not assignment: a `__proto__` key from JSON must stay data, not a prototype.
-      Object.defineProperty(out, stripNul(k), { value: stripNulDeep(v), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, cleanText(k), { value: cleanJson(v), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

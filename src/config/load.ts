@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './errors.ts';
@@ -88,11 +89,28 @@ export function requireKeys<K extends keyof EnvConfig>(cfg: Config, keys: K[]): 
   }
 }
 
-/** Plain http is allowed only to loopback (the sandbox); anything else must be https. */
+/**
+ * Plain http is allowed only to loopback (the sandbox); anything else must be https. Loopback means a
+ * literal IP in 127.0.0.0/8 or ::1, or exactly `localhost`: a name such as `127.evil.example` is
+ * resolved by DNS and may point anywhere.
+ */
 export function assertSecureBaseUrl(cfg: Config): void {
-  const u = new URL(cfg.CITI_API_BASE_URL);
-  if (u.protocol === 'https:') return;
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
-  if (!loopback) throw new ConfigError('CITI_API_BASE_URL', 'must use https:// (plain http is allowed only for loopback addresses)');
+  if (!isSecureOrLoopbackUrl(cfg.CITI_API_BASE_URL)) {
+    throw new ConfigError('CITI_API_BASE_URL', 'must use https:// (plain http is allowed only for loopback addresses)');
+  }
+}
+
+export function isSecureOrLoopbackUrl(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol === 'https:') return true;
+  return isLoopbackHost(u.hostname);
+}
+
+/** `hostname` as URL parses it (IPv6 in brackets, IPv4 already canonical: `127.1` becomes `127.0.0.1`). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost') return true;
+  if (isIPv4(host)) return host.startsWith('127.');
+  if (isIPv6(host)) return host === '::1' || host === '0:0:0:0:0:0:0:1';
+  return false;
 }

@@ -35,7 +35,8 @@ export const envSchema = z.object({
   CITI_REDIRECT_URI: url(['http:', 'https:']).default('http://127.0.0.1:8765/callback'),
   CITI_SYNC_ENCRYPTION_KEY: optionalText,
   CITI_SYNC_PREVIOUS_ENCRYPTION_KEYS: optionalText,
-  CITI_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(10_000).default(10),
+  // Below 0.01/s a request slot is minutes away: a typo (1e-7), not a budget (issue 10 item 11).
+  CITI_MAX_REQUESTS_PER_SECOND: z.coerce.number().min(0.01).max(10_000).default(10),
   CITI_REQUEST_BURST: intFrom(1, 10_000).optional(),
   /** The market of new connections (contract §0): US speaks US v2, any other code Asia-Pacific v1. */
   CITI_COUNTRY: z
@@ -53,6 +54,11 @@ export const envSchema = z.object({
   CITI_ACCOUNT_CONCURRENCY: intFrom(1, 64).default(4),
   CITI_HTTP_TIMEOUT_MS: intFrom(100, 600_000).default(30_000),
   CITI_MAX_RETRIES: intFrom(0, 50).default(5),
+  // Every value from upstream has a bound (issue 10 items 3 and 8): the longest Retry-After obeyed, the
+  // whole time one request may take (headers and body), and the largest body read.
+  CITI_MAX_RETRY_AFTER_S: intFrom(1, 86_400).default(300),
+  CITI_REQUEST_DEADLINE_MS: intFrom(100, 3_600_000).default(120_000),
+  CITI_MAX_BODY_BYTES: intFrom(1024, 1_073_741_824).default(16 * 1024 * 1024),
   CITI_TLS_CERT: optionalText,
   CITI_TLS_KEY: optionalText,
   CITI_TLS_CA: optionalText,

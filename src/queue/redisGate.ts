@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RequestGate } from '../citi/gate.ts';
+import { MAX_TIMER_MS, MIN_REQUESTS_PER_SECOND, type RequestGate } from '../citi/gate.ts';
 import { prefixedKey } from './names.ts';
 
 export interface RedisGateOptions {
@@ -15,6 +15,11 @@ export interface RedisGateOptions {
    * @defaultValue 250
    */
   maxSleepMs?: number;
+  /**
+   * Longest shared pause ever set, whoever asks: the pause key in Redis never outlives it, so a
+   * hostile Retry-After cannot stop the fleet across restarts. @defaultValue 300000 (CITI_MAX_RETRY_AFTER_S)
+   */
+  maxPauseMs?: number;
 }
 
 /**
@@ -24,13 +29,19 @@ export interface RedisGateOptions {
  * rate, not with a burst.
  *
  * KEYS[1] bucket hash {tokens, ts}; KEYS[2] paused-until (ms, with a PX expiry)
- * ARGV[1] rate per second; ARGV[2] burst
+ * ARGV[1] rate per second; ARGV[2] burst; ARGV[3] longest pause (ms): a pause key set further out (by
+ * an older version, or by hand) is cut back to it, so no stored pause outlives the cap.
  * Returns 0 when a token was taken, else the milliseconds to wait.
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
+local maxPause = tonumber(ARGV[3])
+if paused > now + maxPause then
+  paused = now + maxPause
+  redis.call('SET', KEYS[2], tostring(paused), 'PX', maxPause)
+end
 if paused > now then return paused - now end
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -74,7 +85,7 @@ return untilMs
 `;
 
 type GateRedis = (Redis | Cluster) & {
-  citiGateAcquire(bucket: string, paused: string, rate: number, burst: number): Promise<number>;
+  citiGateAcquire(bucket: string, paused: string, rate: number, burst: number, maxPauseMs: number): Promise<number>;
   citiGatePause(bucket: string, paused: string, ms: number): Promise<number>;
 };
 
@@ -90,18 +101,20 @@ export class RedisGate implements RequestGate {
   private readonly rate: number;
   private readonly burst: number;
   private readonly maxSleepMs: number;
+  private readonly maxPauseMs: number;
   /** This process's copy of the pause, so callers here stop at once, before Redis has answered. */
   private localPausedUntil = 0;
 
   constructor(redis: Redis | Cluster, opts: RedisGateOptions) {
-    if (!(opts.ratePerSecond > 0) || !Number.isFinite(opts.ratePerSecond)) {
-      throw new RangeError(`ratePerSecond must be a positive number, got ${opts.ratePerSecond}`);
+    if (!(opts.ratePerSecond >= MIN_REQUESTS_PER_SECOND) || !Number.isFinite(opts.ratePerSecond)) {
+      throw new RangeError(`ratePerSecond must be a number >= ${MIN_REQUESTS_PER_SECOND}, got ${opts.ratePerSecond}`);
     }
     const burst = opts.burst ?? Math.max(1, Math.ceil(opts.ratePerSecond));
     if (!Number.isInteger(burst) || burst < 1) throw new RangeError(`burst must be a positive integer, got ${burst}`);
     this.rate = opts.ratePerSecond;
     this.burst = burst;
-    this.maxSleepMs = opts.maxSleepMs ?? 250;
+    this.maxSleepMs = Math.min(MAX_TIMER_MS, Math.max(1, opts.maxSleepMs ?? 250));
+    this.maxPauseMs = opts.maxPauseMs ?? 300_000;
     this.bucketKey = prefixedKey(opts.prefix, 'gate', 'bucket');
     this.pauseKey = prefixedKey(opts.prefix, 'gate', 'paused-until');
     const r = redis as GateRedis;
@@ -118,7 +131,7 @@ export class RedisGate implements RequestGate {
         await sleep(Math.min(local, this.maxSleepMs), signal);
         continue;
       }
-      const wait = Number(await this.redis.citiGateAcquire(this.bucketKey, this.pauseKey, this.rate, this.burst));
+      const wait = Number(await this.redis.citiGateAcquire(this.bucketKey, this.pauseKey, this.rate, this.burst, this.maxPauseMs));
       if (wait <= 0) return;
       // A little jitter, so waiters of many processes do not all ask again in the same millisecond.
       await sleep(Math.min(wait, this.maxSleepMs) + Math.floor(Math.random() * Math.min(10, wait)), signal);
@@ -127,7 +140,7 @@ export class RedisGate implements RequestGate {
 
   async pauseFor(ms: number): Promise<void> {
     if (!(ms > 0)) return;
-    const ceil = Math.ceil(ms);
+    const ceil = Math.ceil(Math.min(ms, this.maxPauseMs));
     this.localPausedUntil = Math.max(this.localPausedUntil, Date.now() + ceil);
     await this.redis.citiGatePause(this.bucketKey, this.pauseKey, ceil);
   }

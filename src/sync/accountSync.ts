@@ -1,12 +1,12 @@
 import pLimit from 'p-limit';
 import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiClient, type CitiError } from '../citi/index.ts';
+import { resumableWindows, walkOrRestart } from './checkpointHealing.ts';
 import { CountingTokens } from './countingTokens.ts';
 import { historyMonthsFor, marketClient } from './market.ts';
 import { syncRange } from './plan.ts';
 import {
   advanceWatermarkIfComplete,
   closeWindow,
-  openWindows,
   planWindows,
   readSyncState,
   type WindowCheckpoint,
@@ -59,7 +59,13 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
           limit(async () => {
             if (controller.signal.aborted) return;
             try {
-              await walkWindow(deps, client, connectionId, account, w, tokens, result, opts, controller.signal, (p) => (currentPage = p));
+              // issue 10 item 13 (checkpointHealing.ts): a rejected resumed cursor restarts the window once.
+              await walkOrRestart(deps, connectionId, account.accountId, w, (win, onFirstPages) =>
+                walkWindow(deps, client, connectionId, account, win, tokens, result, opts, controller.signal, (p) => {
+                  onFirstPages();
+                  currentPage = p;
+                }),
+              );
             } catch (err) {
               controller.abort(err);
               throw err;
@@ -91,7 +97,8 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
 
 /** Resumes the windows a crashed run left open; otherwise plans the range this run must cover. */
 async function windowsToWalk(deps: SyncDeps, client: CitiClient, connectionId: string, account: StoredAccount, opts: SyncOptions): Promise<WindowCheckpoint[]> {
-  const open = await openWindows(deps.db, connectionId, account.accountId);
+  // issue 10 item 13 (checkpointHealing.ts): checkpoints past their bounds or age are not resumed.
+  const open = await resumableWindows(deps, client, connectionId, account);
   if (open.length > 0 && !opts.full) return open;
   // The bank's current date in its own time zone: a window ending on UTC's date can be "tomorrow" there.
   const today = client.today(deps.now?.() ?? new Date());

@@ -1,5 +1,4 @@
-import { AccountUnavailableError, type AccessTokenProvider, type CitiClient, type CitiStatementRef } from '../citi/index.ts';
-import { cleanJson } from './sanitize.ts';
+import { AccountUnavailableError, cleanJson, type AccessTokenProvider, type CitiClient, type CitiStatementRef } from '../citi/index.ts';
 import type { StoredAccount } from './sql/accounts.ts';
 import type { AccountResult, SyncDeps } from './types.ts';
 

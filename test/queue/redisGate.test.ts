@@ -76,4 +76,26 @@ describe('RedisGate', () => {
     setTimeout(() => ctl.abort(new Error('stop')), 50);
     await expect(p).rejects.toThrow('stop');
   });
+
+  it('a ten-year pause never outlives the cap in Redis (issue 10 item 3)', async () => {
+    const gate = new RedisGate(a, { prefix, ratePerSecond: 100, burst: 10, maxPauseMs: 2000 });
+    await gate.pauseFor(315_360_000_000);
+    const left = await gate.pausedForMs();
+    expect(left).toBeGreaterThan(1500);
+    expect(left).toBeLessThanOrEqual(2000);
+    const key = (await a.keys(`*${prefix}*paused-until*`))[0]!;
+    expect(await a.pttl(key)).toBeLessThanOrEqual(2000);
+  });
+
+  it('a pause key already set years out (older version, by hand) is cut back to the cap at the next acquire', async () => {
+    const gate = new RedisGate(a, { prefix, ratePerSecond: 100, burst: 10, maxPauseMs: 300 });
+    await gate.pauseFor(100);
+    const key = (await a.keys(`*${prefix}*paused-until*`))[0]!;
+    const [sec] = await a.time();
+    await a.set(key, String(Number(sec) * 1000 + 315_360_000_000), 'PX', 315_360_000_000);
+    const started = Date.now();
+    await gate.acquire();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await gate.pausedForMs()).toBe(0);
+  });
 });

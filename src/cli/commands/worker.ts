@@ -72,6 +72,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
       prefix,
       ratePerSecond: cfg.CITI_MAX_REQUESTS_PER_SECOND,
       burst: cfg.CITI_REQUEST_BURST ?? Math.max(1, Math.ceil(cfg.CITI_MAX_REQUESTS_PER_SECOND)),
+      maxPauseMs: cfg.CITI_MAX_RETRY_AFTER_S * 1000,
     });
     const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
     client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });

@@ -1,7 +1,7 @@
 import type { CitiAccount } from '../../citi/index.ts';
 import type { Queryable } from '../../db/database.ts';
+import { cleanJson, cleanText } from '../../citi/index.ts';
 import { isoDate } from '../dates.ts';
-import { cleanJson, cleanText } from '../sanitize.ts';
 import { holdingsCurrency, snapshotHoldings } from './holdings.ts';
 
 /** What storing a listing found worth reporting. */

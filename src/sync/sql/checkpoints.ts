@@ -7,6 +7,8 @@ export interface WindowCheckpoint {
   pages: number;
   seenPending: string[];
   keyState: unknown;
+  /** When the checkpoint was last written (absent for a window planned by this run). */
+  updatedAt?: Date;
 }
 
 export interface AccountSyncState {
@@ -30,8 +32,9 @@ export async function openWindows(q: Queryable, connectionId: string, accountId:
     pages: number;
     seen_pending: string[];
     key_state: unknown;
+    updated_at: Date;
   }>(
-    `SELECT window_from, window_to, cursor, pages, seen_pending, key_state FROM citi_sync.sync_windows
+    `SELECT window_from, window_to, cursor, pages, seen_pending, key_state, updated_at FROM citi_sync.sync_windows
       WHERE connection_id = $1 AND account_id = $2 ORDER BY window_from`,
     [connectionId, accountId],
   );
@@ -42,7 +45,25 @@ export async function openWindows(q: Queryable, connectionId: string, accountId:
     pages: r.pages,
     seenPending: r.seen_pending ?? [],
     keyState: r.key_state,
+    updatedAt: new Date(r.updated_at),
   }));
+}
+
+/**
+ * Forgets a window's progress so it is walked again from its first page (a cursor Citi rejected, or
+ * one too old to trust; see checkpointBounds.ts). Rows already stored stay: the walk upserts them again.
+ */
+export async function restartWindow(q: Queryable, connectionId: string, accountId: string, w: { from: string; to: string }): Promise<void> {
+  await q.query(
+    `UPDATE citi_sync.sync_windows SET cursor = NULL, pages = 0, seen_pending = '[]'::jsonb, key_state = NULL, updated_at = now()
+      WHERE connection_id = $1 AND account_id = $2 AND window_from = $3 AND window_to = $4`,
+    [connectionId, accountId, w.from, w.to],
+  );
+}
+
+/** Drops every open window of an account (a plan that no longer fits): the next plan starts afresh. */
+export async function discardWindows(q: Queryable, connectionId: string, accountId: string): Promise<void> {
+  await q.query(`DELETE FROM citi_sync.sync_windows WHERE connection_id = $1 AND account_id = $2`, [connectionId, accountId]);
 }
 
 /** Records the plan of a sync before its first page, so a crash resumes the same windows. */

@@ -1,7 +1,7 @@
 import type { CitiAccount } from '../../citi/index.ts';
 import type { CitiHolding } from '../../citi/types.ts';
 import type { Queryable } from '../../db/database.ts';
-import { cleanJson, cleanText } from '../sanitize.ts';
+import { cleanJson, cleanText } from '../../citi/index.ts';
 
 /**
  * Daily snapshots of brokerage holdings and retirement plan components (tables holding_snapshots and

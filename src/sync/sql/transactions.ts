@@ -1,6 +1,6 @@
 import type { CitiTransaction } from '../../citi/index.ts';
 import type { Queryable } from '../../db/database.ts';
-import { cleanJson } from '../sanitize.ts';
+import { cleanJson } from '../../citi/index.ts';
 
 /** Columns written from a Citi row; `raw` keeps the payload, unknown fields included. */
 const COLUMNS = [

@@ -3,6 +3,7 @@ import {
   AccountUnavailableError,
   CitiClient,
   MalformedResponseError,
+  PagingLoopError,
   RateLimitedError,
   ReauthRequiredError,
   RetryLaterError,
@@ -199,11 +200,12 @@ describe('CitiClient request rules (fake wire)', () => {
     expect((err as Error).message).toContain('"x"');
   });
 
-  it('a cursor that does not advance is malformed, not an endless loop', async () => {
+  it('a cursor that does not advance is a paging loop, not an endless loop (and not retried)', async () => {
     const s = setup([res(200, { checkingAccountTransactions: [], nextStartIndex: '50' })]);
     const err = await failure(collect(s.client.transactionPages(s.tokens, { accountId: 'A', accountType: 'checking' }, '2026-01-01', '2026-01-31', { startIndex: '50' })));
-    expect(err).toBeInstanceOf(MalformedResponseError);
-    expect((err as MalformedResponseError).fieldPath).toBe('nextStartIndex');
+    expect(err).toBeInstanceOf(PagingLoopError);
+    expect((err as PagingLoopError).cursors).toBe(1);
+    expect(s.transport.requests).toHaveLength(1);
   });
 });
 

@@ -183,10 +183,10 @@ describe('normalizeTransaction: synthetic keys (§6)', () => {
 });
 
 describe('normalizeTransaction: validation and text', () => {
-  it('strips NUL from text and raw, keeps everything else', () => {
-    const t = normalizeTransaction(card({ transactionDescription: 'CAF\u0000É ☕ \u0001 x', odd: { 'k\u0000': 'v\u0000' } }), ctx('creditCard'));
-    expect(t.description).toBe('CAFÉ ☕ \u0001 x');
-    expect(t.raw.transactionDescription).toBe('CAFÉ ☕ \u0001 x');
+  it('strips NUL and terminal control from text and raw, keeps everything else (issue 10 item 10)', () => {
+    const t = normalizeTransaction(card({ transactionDescription: 'CAF\u0000É ☕ \u0001\u001b[2J x\ty', odd: { 'k\u0000': 'v\u0000' } }), ctx('creditCard'));
+    expect(t.description).toBe('CAFÉ ☕  x\ty');
+    expect(t.raw.transactionDescription).toBe('CAFÉ ☕  x\ty');
     expect(t.raw.odd).toEqual({ k: 'v' });
   });
 
