@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet] [--wait-quiet SECONDS]`
+ * `npm run bench [-- --quick] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet,demo,lean] [--wait-quiet SECONDS]`
  *
  * Runs every scenario of issue #5 and writes BENCHMARKS.md and the raw figures (bench/last-run.json).
  * `--quick` runs the same scenarios on small worlds in well under a minute and writes to the temp
@@ -18,7 +18,9 @@ import { withAdmin } from './lib/db.ts';
 import { analysis } from './lib/analysis.ts';
 import { renderReport, targets, type AllResults } from './lib/report.ts';
 import { runBackfillScenarios } from './scenarios/backfill.ts';
+import { runDemoScenario } from './scenarios/demo.ts';
 import { runFleetScenario } from './scenarios/fleet.ts';
+import { runLeanRowScenario } from './scenarios/leanRow.ts';
 import { runLatencyScenario } from './scenarios/latency.ts';
 import { runQuotaScenario } from './scenarios/quota.ts';
 import { runSmallScenarios } from './scenarios/small.ts';
@@ -27,7 +29,7 @@ import { runSmallScenarios } from './scenarios/small.ts';
 // (bench/lib/proc.ts). Its databases and queue keys stay behind: `citi_bench_*`, `{citi-bench-*}`.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
-const SCENARIOS = ['backfill', 'small', 'quota', 'latency', 'fleet'] as const;
+const SCENARIOS = ['backfill', 'small', 'quota', 'latency', 'fleet', 'demo', 'lean'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -109,6 +111,8 @@ if (only.has('small')) steps.push(async () => void (results.small = await runSma
 if (only.has('quota')) steps.push(async () => void (results.quota = await runQuotaScenario(ctx)));
 if (only.has('latency')) steps.push(async () => void (results.latency = await runLatencyScenario(ctx)));
 if (only.has('fleet')) steps.push(async () => void (results.fleet = await runFleetScenario(ctx)));
+if (only.has('demo')) steps.push(async () => void (results.demo = await runDemoScenario(ctx)));
+if (only.has('lean')) steps.push(async () => void (results.lean = await runLeanRowScenario(ctx)));
 try {
   // A quick run only proves the harness works, so its scenarios overlap to stay under a minute; a
   // full run takes them one at a time, so that no scenario's figures carry another's load.
