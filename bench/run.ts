@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --quick] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet,demo,lean] [--wait-quiet SECONDS]`
+ * `npm run bench [-- --quick | --medium] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet,demo,lean] [--wait-quiet SECONDS]`
  *
  * Runs every scenario of issue #5 and writes BENCHMARKS.md and the raw figures (bench/last-run.json).
  * `--quick` runs the same scenarios on small worlds in well under a minute and writes to the temp
  * directory unless told otherwise, so it never replaces the reference figures
- * (test/bench/quick.test.ts runs it to keep the harness working).
+ * (test/bench/quick.test.ts runs it to keep the harness working). `--medium` (a tenth of the full
+ * backfill) also writes to the temp directory: for direction while working.
  * Needs the Postgres of BENCH_DATABASE_URL (a superuser URL: it creates and drops databases) and
  * the Redis of REDIS_URL, defaulting to the local services.
  */
@@ -13,7 +14,7 @@ import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { FULL, QUICK, type BenchContext } from './lib/context.ts';
+import { FULL, MEDIUM, QUICK, type BenchContext } from './lib/context.ts';
 import { withAdmin } from './lib/db.ts';
 import { analysis } from './lib/analysis.ts';
 import { renderReport, targets, type AllResults } from './lib/report.ts';
@@ -35,6 +36,7 @@ type Scenario = (typeof SCENARIOS)[number];
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    medium: { type: 'boolean', default: false },
     out: { type: 'string' },
     json: { type: 'string' },
     only: { type: 'string' },
@@ -44,13 +46,14 @@ const { values } = parseArgs({
 
 const only = new Set<Scenario>(values.only ? (values.only.split(',') as Scenario[]) : SCENARIOS);
 for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (one of ${SCENARIOS.join(', ')})`);
-const out = resolve(values.out ?? (values.quick ? join(tmpdir(), 'citi-sync-bench-quick.md') : 'BENCHMARKS.md'));
-const jsonOut = resolve(values.json ?? (values.out || values.quick ? out.replace(/\.md$/, '') + '.json' : 'bench/last-run.json'));
+const scratchRun = values.quick || values.medium;
+const out = resolve(values.out ?? (scratchRun ? join(tmpdir(), `citi-sync-bench-${values.quick ? 'quick' : 'medium'}.md`) : 'BENCHMARKS.md'));
+const jsonOut = resolve(values.json ?? (values.out || scratchRun ? out.replace(/\.md$/, '') + '.json' : 'bench/last-run.json'));
 const started = performance.now();
 const scratch = mkdtempSync(join(tmpdir(), 'citi-bench-'));
 const ctx: BenchContext = {
   quick: values.quick,
-  sizes: values.quick ? QUICK : FULL,
+  sizes: values.quick ? QUICK : values.medium ? MEDIUM : FULL,
   adminUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   scratch,
@@ -88,7 +91,7 @@ function treeOf(): string {
 
 const results: AllResults = {
   quick: ctx.quick,
-  command: `npm run bench${ctx.quick ? ' -- --quick' : ''}`,
+  command: `npm run bench${ctx.quick ? ' -- --quick' : values.medium ? ' -- --medium' : ''}`,
   date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   durationMs: 0,
   waitedMs: 0,

@@ -29,7 +29,7 @@ const INSERT_STAGE = `INSERT INTO pg_temp.transactions_stage (${names.join(', ')
  * untouched; a removed row that comes back is restored. The stage holds each id once (the writer
  * keeps the last copy of a repeated row): ON CONFLICT may touch a row only once per statement.
  */
-const MERGE_STAGE = `
+export const MERGE_STAGE = `
 WITH previously_removed AS (
   SELECT t.transaction_id FROM citi_sync.transactions t
    WHERE t.connection_id = $1 AND t.account_id = $2 AND t.removed_at IS NOT NULL
