@@ -94,13 +94,12 @@ describe('SQL is parameterised', () => {
     'db/connections.ts': ['SUMMARY_COLUMNS', "opts.forUpdate ? ' FOR UPDATE' : ''", 'onConflict'],
     'db/migrate.ts': ['MIGRATIONS_SCHEMA', 'MIGRATIONS_TABLE'],
     'sync/sql/accounts.ts': ["cols.join(', ')", "cols.map((c) => `r.${c}`).join(', ')", 'def', "updatable.map((c) => `${c} = excluded.${c}`).join(', ')", "updatable.map((c) => `a.${c}`).join(', ')", "updatable.map((c) => `excluded.${c}`).join(', ')"],
-    // UPSERT_CTES and COUNTS: SQL fragments of this file, composed into the page statements.
+    // Column lists of the write stage (STAGE_COLUMNS in sync/copyRows.ts), composed into the stage's
+    // DDL, its COPY and the merge.
     'sync/sql/transactions.ts': [
-      'UPSERT_CTES',
-      'COUNTS',
       'recordDef',
       "names.join(', ')",
-      "names.map((n) => `i.${n}`).join(', ')",
+      "names.map((n) => `s.${n}`).join(', ')",
       "changed.map((n) => `${n} = excluded.${n}`).join(',\\n    ')",
       "changed.map((n) => `t.${n}`).join(', ')",
       "changed.map((n) => `excluded.${n}`).join(', ')",

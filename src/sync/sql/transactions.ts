@@ -86,8 +86,9 @@ export function toRecord(t: CitiTransaction): Record<string, unknown> {
 
 /** Rows as one JSON array for the fallback. NUL and lone surrogates are escapes jsonb rejects: cleaned. */
 function rowsJson(rows: Iterable<CitiTransaction>): string {
-  const json = JSON.stringify([...rows].map(toRecord));
-  return /\\u0000|\\ud[89a-f][0-9a-f]{2}/i.test(json) ? JSON.stringify(cleanJson([...rows].map(toRecord))) : json;
+  const records = [...rows].map(toRecord);
+  const json = JSON.stringify(records);
+  return /\\u0000|\\ud[89a-f][0-9a-f]{2}/i.test(json) ? JSON.stringify(cleanJson(records)) : json;
 }
 
 /**
