@@ -8,7 +8,8 @@
  */
 import { CitiClient, TokenBucketGate } from '../src/citi/index.ts';
 import { TokenCipher } from '../src/auth/crypto.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openDatabase, type Database } from '../src/db/database.ts';
+import { processesCpuMs } from './lib/procCpu.ts';
 import { poolSizeFor } from '../src/sync/poolSize.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { syncConnection, type ConnectionResult, type SyncDeps, type SyncSettings } from '../src/sync/index.ts';
@@ -16,7 +17,10 @@ import pLimit from 'p-limit';
 import { IoTrace, type IoStat } from './lib/ioTrace.ts';
 
 export interface PipelineJob {
+  /** A server Postgres; empty: embedded PGlite in `dataDir`. */
   databaseUrl: string;
+  /** The embedded database's directory when `databaseUrl` is empty (migrated, connections added). */
+  dataDir?: string;
   baseUrl: string;
   clientId: string;
   clientSecret: string;
@@ -62,6 +66,14 @@ export interface PipelineReport {
   peakHeapUsedMB: number;
   cpuUserMs: number;
   cpuSystemMs: number;
+  /**
+   * CPU of the Postgres backends this process used (its pool's sessions, read from /proc at the end
+   * of the run, while they are still connected). 0 on PGlite: there Postgres runs inside the engine
+   * process and its CPU is in cpuUserMs.
+   */
+  postgresCpuMs: number;
+  /** Backends that postgresCpuMs summed. */
+  postgresBackends: number;
   io?: IoStat[];
 }
 
@@ -90,7 +102,7 @@ async function main(job: PipelineJob): Promise<PipelineReport> {
   const trace = job.traceIo ? new IoTrace() : undefined;
   // Sized as `citi-sync sync` sizes it (src/cli/app.ts), so the bench measures what users run.
   const poolSize = poolSizeFor(job.settings.accountConcurrency * (job.connectionConcurrency ?? 1), job.settings.windowConcurrency);
-  const opened = await openDatabase({ url: job.databaseUrl, applicationName: 'citi-sync-bench', poolSize });
+  const opened = await openDatabase(job.databaseUrl ? { url: job.databaseUrl, applicationName: 'citi-sync-bench', poolSize } : { dataDir: job.dataDir });
   const db = trace ? trace.wrap(opened) : opened;
   const client = new CitiClient({
     baseUrl: job.baseUrl,
@@ -120,6 +132,7 @@ async function main(job: PipelineJob): Promise<PipelineReport> {
     const results = await Promise.all(job.connectionIds.map((id) => limit(() => syncConnection(deps, id, { trigger: 'manual' }))));
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const backends = opened.kind === 'postgres' ? await ownBackends(opened) : [];
     const connections = results.map(figures);
     const totals = connections.reduce(
       (t, c) => {
@@ -138,6 +151,8 @@ async function main(job: PipelineJob): Promise<PipelineReport> {
       peakHeapUsedMB: Math.max(peakHeap, process.memoryUsage().heapUsed) / MB,
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
+      postgresCpuMs: processesCpuMs(backends),
+      postgresBackends: backends.length,
       ...(trace ? { io: trace.top(20) } : {}),
     };
   } finally {
@@ -145,6 +160,14 @@ async function main(job: PipelineJob): Promise<PipelineReport> {
     await client.close();
     await db.close();
   }
+}
+
+/** The pids of this process's sessions (every backend of the database named for the engine). */
+async function ownBackends(db: Database): Promise<number[]> {
+  const { rows } = await db.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'citi-sync-bench'`,
+  );
+  return rows.map((r) => r.pid);
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as PipelineJob;

@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --quick] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet] [--wait-quiet SECONDS]`
+ * `npm run bench [-- --quick | --medium] [--out FILE] [--json FILE] [--only backfill,small,quota,latency,fleet,demo,lean] [--wait-quiet SECONDS]`
  *
  * Runs every scenario of issue #5 and writes BENCHMARKS.md and the raw figures (bench/last-run.json).
  * `--quick` runs the same scenarios on small worlds in well under a minute and writes to the temp
  * directory unless told otherwise, so it never replaces the reference figures
- * (test/bench/quick.test.ts runs it to keep the harness working).
+ * (test/bench/quick.test.ts runs it to keep the harness working). `--medium` (a tenth of the full
+ * backfill) also writes to the temp directory: for direction while working.
  * Needs the Postgres of BENCH_DATABASE_URL (a superuser URL: it creates and drops databases) and
  * the Redis of REDIS_URL, defaulting to the local services.
  */
@@ -13,12 +14,14 @@ import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { FULL, QUICK, type BenchContext } from './lib/context.ts';
+import { FULL, MEDIUM, QUICK, type BenchContext } from './lib/context.ts';
 import { withAdmin } from './lib/db.ts';
 import { analysis } from './lib/analysis.ts';
 import { renderReport, targets, type AllResults } from './lib/report.ts';
 import { runBackfillScenarios } from './scenarios/backfill.ts';
+import { runDemoScenario } from './scenarios/demo.ts';
 import { runFleetScenario } from './scenarios/fleet.ts';
+import { runLeanRowScenario } from './scenarios/leanRow.ts';
 import { runLatencyScenario } from './scenarios/latency.ts';
 import { runQuotaScenario } from './scenarios/quota.ts';
 import { runSmallScenarios } from './scenarios/small.ts';
@@ -27,12 +30,13 @@ import { runSmallScenarios } from './scenarios/small.ts';
 // (bench/lib/proc.ts). Its databases and queue keys stay behind: `citi_bench_*`, `{citi-bench-*}`.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
-const SCENARIOS = ['backfill', 'small', 'quota', 'latency', 'fleet'] as const;
+const SCENARIOS = ['backfill', 'small', 'quota', 'latency', 'fleet', 'demo', 'lean'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    medium: { type: 'boolean', default: false },
     out: { type: 'string' },
     json: { type: 'string' },
     only: { type: 'string' },
@@ -42,13 +46,14 @@ const { values } = parseArgs({
 
 const only = new Set<Scenario>(values.only ? (values.only.split(',') as Scenario[]) : SCENARIOS);
 for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (one of ${SCENARIOS.join(', ')})`);
-const out = resolve(values.out ?? (values.quick ? join(tmpdir(), 'citi-sync-bench-quick.md') : 'BENCHMARKS.md'));
-const jsonOut = resolve(values.json ?? (values.out || values.quick ? out.replace(/\.md$/, '') + '.json' : 'bench/last-run.json'));
+const scratchRun = values.quick || values.medium;
+const out = resolve(values.out ?? (scratchRun ? join(tmpdir(), `citi-sync-bench-${values.quick ? 'quick' : 'medium'}.md`) : 'BENCHMARKS.md'));
+const jsonOut = resolve(values.json ?? (values.out || scratchRun ? out.replace(/\.md$/, '') + '.json' : 'bench/last-run.json'));
 const started = performance.now();
 const scratch = mkdtempSync(join(tmpdir(), 'citi-bench-'));
 const ctx: BenchContext = {
   quick: values.quick,
-  sizes: values.quick ? QUICK : FULL,
+  sizes: values.quick ? QUICK : values.medium ? MEDIUM : FULL,
   adminUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   scratch,
@@ -86,7 +91,7 @@ function treeOf(): string {
 
 const results: AllResults = {
   quick: ctx.quick,
-  command: `npm run bench${ctx.quick ? ' -- --quick' : ''}`,
+  command: `npm run bench${ctx.quick ? ' -- --quick' : values.medium ? ' -- --medium' : ''}`,
   date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   durationMs: 0,
   waitedMs: 0,
@@ -109,6 +114,8 @@ if (only.has('small')) steps.push(async () => void (results.small = await runSma
 if (only.has('quota')) steps.push(async () => void (results.quota = await runQuotaScenario(ctx)));
 if (only.has('latency')) steps.push(async () => void (results.latency = await runLatencyScenario(ctx)));
 if (only.has('fleet')) steps.push(async () => void (results.fleet = await runFleetScenario(ctx)));
+if (only.has('demo')) steps.push(async () => void (results.demo = await runDemoScenario(ctx)));
+if (only.has('lean')) steps.push(async () => void (results.lean = await runLeanRowScenario(ctx)));
 try {
   // A quick run only proves the harness works, so its scenarios overlap to stay under a minute; a
   // full run takes them one at a time, so that no scenario's figures carry another's load.

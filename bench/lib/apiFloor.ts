@@ -18,6 +18,11 @@ export interface ApiFloorInput {
   windowDays?: number | undefined;
   /** Window walks in flight at once; 1 = strictly one request after another. */
   concurrency: number;
+  /**
+   * Instead of `concurrency` walks from any account: this many accounts at once, each walking its
+   * windows one after another (the issue's "4 accounts in flight").
+   */
+  accountsInFlight?: number;
 }
 
 export interface ApiFloorResult {
@@ -77,7 +82,9 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
 
     const range = syncRange({ today: input.today, watermark: null, full: true, historyMonths: input.historyMonths, lookbackDays: 0 });
     const walks: Array<() => Promise<void>> = [];
+    const perAccount: Array<Array<() => Promise<void>>> = [];
     for (const a of accounts) {
+      const first = walks.length;
       const key = `${a.type}AccountTransactions`;
       const windows = splitWindows(range.from, range.to, a.type, { windowDays: input.windowDays }).reverse();
       for (const w of windows) {
@@ -114,9 +121,21 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
           }
         });
       }
+      perAccount.push(walks.slice(first));
     }
-    const limit = pLimit(input.concurrency);
-    await Promise.all(walks.map((w) => limit(w)));
+    if (input.accountsInFlight) {
+      const limit = pLimit(input.accountsInFlight);
+      await Promise.all(
+        perAccount.map((ws) =>
+          limit(async () => {
+            for (const w of ws) await w();
+          }),
+        ),
+      );
+    } else {
+      const limit = pLimit(input.concurrency);
+      await Promise.all(walks.map((w) => limit(w)));
+    }
   } finally {
     result.ms = performance.now() - t0;
     await pool.close();

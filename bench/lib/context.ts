@@ -39,6 +39,16 @@ export const QUICK: Sizes = {
   fleet: { connections: 6, perAccount: 30 },
 };
 
+/** For direction while working (`--medium`): a tenth of the full backfill, minutes not a quarter hour. */
+export const MEDIUM: Sizes = {
+  backfill: { accounts: 20, perAccount: 5_000 },
+  small: { accounts: 20, perAccount: 500 },
+  naiveRows: 3_000,
+  quota: { accounts: 2, perAccount: 500 },
+  latencyPerAccount: 1_000,
+  fleet: { connections: 40, perAccount: 50 },
+};
+
 export interface BenchContext {
   quick: boolean;
   sizes: Sizes;

@@ -50,6 +50,29 @@ export async function copyFloor(targetUrl: string, dir: string): Promise<{ ms: n
   });
 }
 
+/** The issue's eight core columns, keyed on (account, id) as the floor's table is. */
+const CORE = 'account_id, transaction_id, status, transaction_date, posting_date, amount, currency_code, description';
+
+/** Dumps the core columns of the engine's rows to `dir` (COPY text), for coreCopyFloor. */
+export async function exportCoreRows(sourceUrl: string, dir: string): Promise<void> {
+  await withClient(sourceUrl, (c) => copyOut(c, `(SELECT ${CORE} FROM ${TABLE})`, `${dir}/core.copy`));
+}
+
+/** COPY of the core columns into a bare table keyed on (account_id, transaction_id). */
+export async function coreCopyFloor(targetUrl: string, dir: string): Promise<{ ms: number; rows: number }> {
+  return withClient(targetUrl, async (c) => {
+    await c.query(
+      `CREATE TABLE core (account_id text, transaction_id text, status text, transaction_date date, posting_date date,
+         amount numeric, currency_code text, description text, PRIMARY KEY (account_id, transaction_id))`,
+    );
+    const t0 = performance.now();
+    await copyIn(c, `core (${CORE})`, `${dir}/core.copy`);
+    const ms = performance.now() - t0;
+    const { rows } = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM core`);
+    return { ms, rows: rows[0]!.n };
+  });
+}
+
 export interface NaiveInput {
   targetUrl: string;
   /** Where exportRows put the parents (connections, accounts). */

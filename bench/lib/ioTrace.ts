@@ -25,7 +25,13 @@ export class IoTrace {
   /** The first words of a statement, enough to tell the engine's queries apart. */
   static label(sql: string): string {
     const text = sql.replace(/\s+/g, ' ').trim();
-    const m = /^WITH input AS/.test(text) ? 'upsert page (WITH input … INSERT … ON CONFLICT)' : text.slice(0, 70);
+    const m = /^WITH previously_removed AS/.test(text)
+      ? 'merge batch (INSERT … SELECT FROM stage ON CONFLICT)'
+      : /^COPY pg_temp\.transactions_stage/.test(text)
+        ? 'COPY batch into the stage'
+        : /^DO \$\$/.test(text)
+          ? 'ensure the stage (DO: to_regclass, CREATE TEMP TABLE)'
+          : text.slice(0, 70);
     return `sql: ${m}`;
   }
 
@@ -56,8 +62,8 @@ export class IoTrace {
         const t0 = performance.now();
         let inner = 0;
         try {
-          return await db.transaction((tx) =>
-            fn({
+          return await db.transaction((tx) => {
+            const timedTx: Queryable = {
               query: async (text, params) => {
                 const q0 = performance.now();
                 try {
@@ -68,8 +74,22 @@ export class IoTrace {
                   add(IoTrace.label(text), ms);
                 }
               },
-            }),
-          );
+            };
+            if (tx.copyFrom) {
+              const copy = tx.copyFrom.bind(tx);
+              timedTx.copyFrom = async (sql, data) => {
+                const q0 = performance.now();
+                try {
+                  return await copy(sql, data);
+                } finally {
+                  const ms = performance.now() - q0;
+                  inner += ms;
+                  add(IoTrace.label(sql), ms);
+                }
+              };
+            }
+            return fn(timedTx);
+          });
         } finally {
           // What a transaction costs beyond its statements: a pooled connection, BEGIN, COMMIT (the WAL flush).
           add('db: pool wait + BEGIN + COMMIT', performance.now() - t0 - inner);

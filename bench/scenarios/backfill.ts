@@ -14,12 +14,20 @@ import { apiFloor, type ApiFloorResult } from '../lib/apiFloor.ts';
 import { connectUsers } from '../lib/connections.ts';
 import { DEFAULT_SETTINGS, UNLIMITED_RATE, pipelineJob, type BenchContext } from '../lib/context.ts';
 import { createBenchDatabase, currentXid, rowsWrittenSince, transactionWrites, writesBetween, type TableWrites } from '../lib/db.ts';
-import { copyFloor, exportRows, naiveInsert } from '../lib/dbFloor.ts';
+import { copyFloor, coreCopyFloor, exportCoreRows, exportRows, naiveInsert } from '../lib/dbFloor.ts';
 import { runPipeline } from '../lib/proc.ts';
+import { processCpuMs } from '../lib/procCpu.ts';
 import { startSandboxProcess, type SandboxProcess } from '../lib/sandbox.ts';
 import type { DigestEntry } from '../lib/truthDigest.ts';
 
-export type PipelineRun = PipelineReport & { wallMs: number; requests: number; byRoute: Record<string, number>; served429: number };
+export type PipelineRun = PipelineReport & {
+  wallMs: number;
+  requests: number;
+  byRoute: Record<string, number>;
+  served429: number;
+  /** CPU the simulator process used during the run (/proc). */
+  simulatorCpuMs: number;
+};
 
 export interface BackfillResults {
   profile: { users: number; accountsPerUser: number; transactionsPerAccount: number };
@@ -27,7 +35,11 @@ export interface BackfillResults {
   backfill: PipelineRun & { rowsStored: number; mismatchedAccounts: number };
   apiFloorSequential: ApiFloorResult;
   apiFloorConcurrent: ApiFloorResult & { concurrency: number };
+  /** The floor, fetch side: 4 accounts in flight, each account's windows one after another. */
+  apiFloorAccounts?: ApiFloorResult & { accountsInFlight: number };
   copyFloor: { ms: number; rows: number };
+  /** The floor, database side: COPY of the 8 core columns into a table keyed on (account, id). */
+  coreCopyFloor?: { ms: number; rows: number };
   naive: { ms: number; rows: number; accounts: number };
   noChange: PipelineRun & { writes: TableWrites; xminRows: number };
   changed: PipelineRun & {
@@ -44,9 +56,11 @@ export interface BackfillResults {
 
 export async function sandboxRun(sb: SandboxProcess, run: () => Promise<PipelineReport & { wallMs: number }>): Promise<PipelineRun> {
   await sb.resetStats();
+  const cpu0 = processCpuMs(sb.pid);
   const r = await run();
+  const simulatorCpuMs = processCpuMs(sb.pid) - cpu0;
   const s = await sb.stats();
-  return { ...r, requests: s.requests, byRoute: s.byRoute, served429: s.served429 };
+  return { ...r, requests: s.requests, byRoute: s.byRoute, served429: s.served429, simulatorCpuMs };
 }
 
 /** Per account: live rows and the sum of |amount| in cents, as stored. */
@@ -118,11 +132,16 @@ export async function runBackfillScenarios(ctx: BenchContext): Promise<BackfillR
     const apiFloorSequential = await apiFloor({ ...floorInput, concurrency: 1 });
     const concurrency = DEFAULT_SETTINGS.accountConcurrency * DEFAULT_SETTINGS.windowConcurrency;
     const apiFloorConcurrent = { ...(await apiFloor({ ...floorInput, concurrency })), concurrency };
+    const accountsInFlight = DEFAULT_SETTINGS.accountConcurrency;
+    const apiFloorAccounts = { ...(await apiFloor({ ...floorInput, concurrency: 1, accountsInFlight })), accountsInFlight };
 
     ctx.log('2. DB floor (COPY) and naive writer');
     await exportRows(main.url, scratch);
     const copyDb = await createBenchDatabase(ctx.adminUrl, 'copy');
     const copy = await copyFloor(copyDb.url, scratch).finally(() => copyDb.drop());
+    await exportCoreRows(main.url, scratch);
+    const coreDb = await createBenchDatabase(ctx.adminUrl, 'core', { migrated: false });
+    const coreCopy = await coreCopyFloor(coreDb.url, scratch).finally(() => coreDb.drop());
     const naiveDb = await createBenchDatabase(ctx.adminUrl, 'naive');
     const naive = await naiveInsert({
       targetUrl: naiveDb.url,
@@ -159,7 +178,9 @@ export async function runBackfillScenarios(ctx: BenchContext): Promise<BackfillR
       backfill: { ...run, rowsStored, mismatchedAccounts },
       apiFloorSequential,
       apiFloorConcurrent,
+      apiFloorAccounts,
       copyFloor: copy,
+      coreCopyFloor: coreCopy,
       naive,
       noChange: { ...run3, writes: writes3, xminRows },
       changed: {

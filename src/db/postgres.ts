@@ -1,4 +1,7 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Database, OpenDatabaseOptions, Queryable, QueryResult } from './database.ts';
 import { DatabaseError, wrapQueryError } from './errors.ts';
 import { nodePostgresTypes } from './type-parsers.ts';
@@ -120,6 +123,16 @@ function queryableFor(client: pg.PoolClient): Queryable {
         return toResult<R>(await client.query(text, params));
       } catch (err) {
         throw wrapQueryError(err, text);
+      }
+    },
+    async copyFrom(copySql: string, data: string): Promise<number> {
+      try {
+        const stream = client.query(copyFromStdin(copySql));
+        // One Buffer for the whole batch: the rows were encoded once, as one string, for this.
+        await pipeline(Readable.from([Buffer.from(data, 'utf8')]), stream);
+        return stream.rowCount ?? 0;
+      } catch (err) {
+        throw wrapQueryError(err, copySql);
       }
     },
   };

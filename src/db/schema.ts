@@ -232,6 +232,12 @@ export const transactions = citiSync.table(
     index('transactions_authorization_code_idx')
       .on(t.connectionId, t.accountId, t.authorizationCode)
       .where(sql`authorization_code is not null`),
+    // The batch merge counts restored rows among the removed ones of the account: without this index
+    // that count read every row of the account for every batch (O(rows²) per backfilled account).
+    // Rows are removed rarely, so the index is small and a backfill adds nothing to it.
+    index('transactions_removed_idx')
+      .on(t.connectionId, t.accountId, t.transactionId)
+      .where(sql`removed_at is not null`),
   ],
 );
 

@@ -4,15 +4,11 @@ import { resumableWindows, walkOrRestart } from './checkpointHealing.ts';
 import { CountingTokens } from './countingTokens.ts';
 import { historyMonthsFor, marketClient } from './market.ts';
 import { syncRange } from './plan.ts';
-import {
-  advanceWatermarkIfComplete,
-  closeWindow,
-  planWindows,
-  readSyncState,
-  type WindowCheckpoint,
-} from './sql/checkpoints.ts';
+import { planWindows, readSyncState, type WindowCheckpoint } from './sql/checkpoints.ts';
 import { addRunWarnings, closeInterruptedRuns, finishAccountRun, startRun } from './sql/runs.ts';
-import { linkPostedToPendings, markVanishedPendings, upsertTransactionPage } from './sql/transactions.ts';
+import { linkPostedToPendings } from './sql/transactions.ts';
+import { PageQueue } from './pageQueue.ts';
+import { DEFAULT_BATCH, drainPages, type FetchedPage } from './transactionWriter.ts';
 import { syncStatements } from './statements.ts';
 import type { StoredAccount } from './sql/accounts.ts';
 import { emptyCounts, type AccountResult, type SyncDeps, type SyncOptions } from './types.ts';
@@ -47,10 +43,25 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
     const client = await marketClient(deps, connectionId);
     const windows = await windowsToWalk(deps, client, connectionId, account, opts);
     opts.onProgress?.({ type: 'account-start', connectionId, accountId: account.accountId, windows: windows.length });
-    const limit = pLimit(deps.settings.windowConcurrency);
+    const batch = deps.batch ?? DEFAULT_BATCH;
+    // Fetch and write overlap: the walks hand pages to this account's writer through a bounded
+    // queue, so the API and Postgres work at once and memory stays bounded when one side is slower.
+    const queue = new PageQueue<FetchedPage>(batch.maxRows);
     const controller = new AbortController();
+    const writer = drainPages(db, connectionId, account.accountId, queue, batch, (b) => {
+      for (const c of ['inserted', 'updated', 'unchanged', 'restored', 'removed'] as const) result[c] += b[c];
+      b.pages.forEach((p, i) => {
+        result.pages += 1;
+        const last = i === b.pages.length - 1;
+        opts.onProgress?.({ type: 'page', connectionId, accountId: account.accountId, rows: p.rows.length, inserted: last ? b.inserted : 0, updated: last ? b.updated : 0 });
+      });
+    });
+    // A failed batch rejects the queue (a walk waiting to hand over stops) and cancels the requests.
+    writer.catch((err: unknown) => controller.abort(err));
+    const limit = pLimit(deps.settings.windowConcurrency);
     const abort = () => controller.abort(opts.signal?.reason);
     opts.signal?.addEventListener('abort', abort, { once: true });
+    let walkError: { err: unknown } | undefined;
     try {
       // Windows of one account are independent date ranges: fetching them concurrently hides the
       // API's latency; pages inside a window stay sequential because each cursor depends on the last.
@@ -61,21 +72,25 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
             try {
               // issue 10 item 13 (checkpointHealing.ts): a rejected resumed cursor restarts the window once.
               await walkOrRestart(deps, connectionId, account.accountId, w, (win, onFirstPages) =>
-                walkWindow(deps, client, connectionId, account, win, tokens, result, opts, controller.signal, (p) => {
+                walkWindow(client, account, win, tokens, queue, controller.signal, (p) => {
                   onFirstPages();
                   currentPage = p;
                 }),
               );
             } catch (err) {
+              walkError ??= { err };
               controller.abort(err);
-              throw err;
             }
           }),
         ),
       );
     } finally {
       opts.signal?.removeEventListener('abort', abort);
+      // The pages fetched before a walk failed (or the sync was stopped) are still committed.
+      queue.close();
     }
+    await writer;
+    if (walkError) throw walkError.err;
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('sync aborted');
     // Once per account, after its windows: posted rows meet the pendings they replaced.
     if (windows.length > 0) await linkPostedToPendings(db, connectionId, account.accountId, windows.reduce((m, w) => (w.from < m ? w.from : m), windows[0]!.from));
@@ -122,83 +137,50 @@ async function windowsToWalk(deps: SyncDeps, client: CitiClient, connectionId: s
   return planned.reverse().map((w) => ({ ...w, cursor: null, pages: 0, seenPending: [], keyState: null }));
 }
 
+/** Walks one window to its last page, handing each page (with its checkpoint) to the writer. */
 async function walkWindow(
-  deps: SyncDeps,
   client: CitiClient,
-  connectionId: string,
   account: StoredAccount,
   w: WindowCheckpoint,
   tokens: AccessTokenProvider,
-  result: AccountResult,
-  opts: SyncOptions,
+  queue: PageQueue<FetchedPage>,
   signal: AbortSignal,
   onPage: (path: string) => void,
 ): Promise<void> {
-  const { db } = deps;
-  const accountId = account.accountId;
   const keys = w.keyState ? SyntheticKeyCounter.from(w.keyState) : new SyntheticKeyCounter();
   const seenPending = new Set(w.seenPending);
-  const pages = client.transactionPages(tokens, { accountId, accountType: account.accountType, currencyCode: account.currencyCode }, w.from, w.to, {
+  const pages = client.transactionPages(tokens, { accountId: account.accountId, accountType: account.accountType, currencyCode: account.currencyCode }, w.from, w.to, {
     startIndex: w.cursor ?? undefined,
     keys,
     signal,
   });
-  for await (const page of prefetch(pages)) {
+  for await (const page of pages) {
     onPage(page.path);
-    const pending = page.rows.filter((r) => r.status === 'pending' && !seenPending.has(r.transactionId)).map((r) => r.transactionId);
-    for (const id of pending) seenPending.add(id);
+    const newPending: string[] = [];
+    for (const r of page.rows) {
+      if (r.status === 'pending' && !seenPending.has(r.transactionId)) {
+        seenPending.add(r.transactionId);
+        newPending.push(r.transactionId);
+      }
+    }
     const last = !page.nextStartIndex;
-    const written = !last
-      ? {
-          ...(await upsertTransactionPage(db, connectionId, accountId, page.rows, {
-            window: w,
-            cursor: page.nextStartIndex!,
-            newPending: pending,
-            keyState: keys.isEmpty() ? undefined : keys.toJSON(),
-          })),
-          removed: 0,
-        }
-      : await db.transaction(async (tx) => {
-          const counts = await upsertTransactionPage(tx, connectionId, accountId, page.rows);
-          // The window is complete: only now can absence mean "gone" and can the watermark move.
-          const removed = await markVanishedPendings(tx, connectionId, accountId, w, [...seenPending]);
-          await closeWindow(tx, connectionId, accountId, w);
-          await advanceWatermarkIfComplete(tx, connectionId, accountId);
-          return { ...counts, removed };
-        });
-    result.pages += 1;
-    result.inserted += written.inserted;
-    result.updated += written.updated;
-    result.unchanged += written.unchanged;
-    result.restored += written.restored;
-    result.removed += written.removed;
-    opts.onProgress?.({ type: 'page', connectionId, accountId, rows: page.rows.length, inserted: written.inserted, updated: written.updated });
+    // The counters are read before the next page is requested: the checkpoint must hold exactly the
+    // state after this page, or a resumed window would number its next rows differently.
+    await queue.put(
+      {
+        window: { from: w.from, to: w.to },
+        rows: page.rows,
+        nextStartIndex: last ? null : page.nextStartIndex,
+        newPending,
+        keyState: keys.isEmpty() ? undefined : keys.toJSON(),
+        ...(last ? { seenPending: [...seenPending] } : {}),
+      },
+      Math.max(1, page.rows.length),
+    );
   }
 }
 
 function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
-}
-
-/**
- * Fetches the next page while the current one is written: the API and Postgres then work at the
- * same time instead of taking turns. Pages still reach the caller, and so the database, in order.
- */
-async function* prefetch<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
-  let next = source.next();
-  try {
-    for (;;) {
-      const current = await next;
-      if (current.done) return;
-      next = source.next();
-      // An error of the prefetched page surfaces when it is awaited, never as an unhandled rejection.
-      next.catch(() => undefined);
-      yield current.value;
-    }
-  } finally {
-    // Not awaited: a page still in flight would hold the caller until it ends; the caller's abort
-    // signal cancels it instead.
-    void source.return(undefined).catch(() => undefined);
-  }
 }

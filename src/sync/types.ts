@@ -2,6 +2,7 @@ import type { CitiClient } from '../citi/index.ts';
 import type { Database } from '../db/database.ts';
 import type { TokenCipher } from '../auth/crypto.ts';
 import type { Logger } from '../log/logger.ts';
+import type { BatchSettings } from './transactionWriter.ts';
 
 /**
  * Terminology
@@ -21,6 +22,8 @@ export interface SyncDeps {
   settings: SyncSettings;
   /** The current time; tests pass the simulator's world clock. */
   now?: () => Date;
+  /** How pages are grouped into write transactions. @defaultValue DEFAULT_BATCH (src/sync/transactionWriter.ts) */
+  batch?: BatchSettings;
 }
 
 export interface SyncSettings {

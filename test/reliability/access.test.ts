@@ -96,13 +96,12 @@ describe('SQL is parameterised', () => {
     'sync/sql/accounts.ts': ["cols.join(', ')", "cols.map((c) => `r.${c}`).join(', ')", 'def', "updatable.map((c) => `${c} = excluded.${c}`).join(', ')", "updatable.map((c) => `a.${c}`).join(', ')", "updatable.map((c) => `excluded.${c}`).join(', ')", 'BALANCE_LIST', 'BALANCE_NEW', 'BALANCE_DEF', 'BALANCE_STORED', 'BALANCE_LAST'],
     // SQL fragments built once from the file's constant column list.
     'sync/sql/holdings.ts': ['FRESH_COLS', 'STORED_COLS', 'COL_LIST', 'DEF'],
-    // UPSERT_CTES and COUNTS: SQL fragments of this file, composed into the page statements.
+    // Column lists of the write stage (STAGE_COLUMNS in sync/copyRows.ts), composed into the stage's
+    // DDL, its COPY and the merge.
     'sync/sql/transactions.ts': [
-      'UPSERT_CTES',
-      'COUNTS',
       'recordDef',
       "names.join(', ')",
-      "names.map((n) => `i.${n}`).join(', ')",
+      "names.map((n) => `s.${n}`).join(', ')",
       "changed.map((n) => `${n} = excluded.${n}`).join(',\\n    ')",
       "changed.map((n) => `t.${n}`).join(', ')",
       "changed.map((n) => `excluded.${n}`).join(', ')",

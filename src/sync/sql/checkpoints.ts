@@ -114,3 +114,33 @@ export async function advanceWatermarkIfComplete(q: Queryable, connectionId: str
   );
   return rowCount > 0;
 }
+
+/** How far a batch moved one window: its last committed page's cursor, and what that batch saw. */
+export interface WindowProgress {
+  from: string;
+  to: string;
+  cursor: string;
+  /** Pages of this window in the batch. */
+  pages: number;
+  newPending: string[];
+  /** The synthetic-key counters after the window's last page in the batch; undefined: unchanged. */
+  keyState: unknown;
+}
+
+/** Moves the cursors of every window a batch wrote, in one statement, inside the batch's transaction. */
+export async function recordWindowProgress(q: Queryable, connectionId: string, accountId: string, progress: WindowProgress[]): Promise<void> {
+  if (progress.length === 0) return;
+  await q.query(
+    `UPDATE citi_sync.sync_windows w
+        SET cursor = p.cursor, pages = w.pages + p.pages, updated_at = now(),
+            seen_pending = CASE WHEN jsonb_array_length(p.seen) = 0 THEN w.seen_pending ELSE w.seen_pending || p.seen END,
+            key_state = coalesce(p.key_state, w.key_state)
+       FROM jsonb_to_recordset($3::jsonb) AS p(f date, t date, cursor text, pages int, seen jsonb, key_state jsonb)
+      WHERE w.connection_id = $1 AND w.account_id = $2 AND w.window_from = p.f AND w.window_to = p.t`,
+    [
+      connectionId,
+      accountId,
+      JSON.stringify(progress.map((p) => ({ f: p.from, t: p.to, cursor: p.cursor, pages: p.pages, seen: p.newPending, key_state: p.keyState ?? null }))),
+    ],
+  );
+}

@@ -1,51 +1,42 @@
 import type { CitiTransaction } from '../../citi/index.ts';
 import type { Queryable } from '../../db/database.ts';
 import { cleanJson } from '../../citi/index.ts';
+import { STAGE_COLUMNS, copyLine } from '../copyRows.ts';
 
-/** Columns written from a Citi row; `raw` keeps the payload, unknown fields included. */
-const COLUMNS = [
-  ['transaction_id', 'text'],
-  ['id_synthetic', 'boolean'],
-  ['status', 'text'],
-  ['status_raw', 'text'],
-  ['transaction_date', 'date'],
-  ['posting_date', 'date'],
-  ['amount', 'numeric'],
-  ['currency_code', 'text'],
-  ['description', 'text'],
-  ['description_extension', 'text'],
-  ['merchant_name', 'text'],
-  ['merchant_category_code', 'text'],
-  ['transaction_type', 'text'],
-  ['debit_credit_memo', 'text'],
-  ['check_number', 'text'],
-  ['foreign_amount', 'numeric'],
-  ['foreign_currency_code', 'text'],
-  ['foreign_exchange_rate', 'numeric'],
-  ['authorization_code', 'text'],
-  ['raw', 'jsonb'],
-] as const;
-
-const names = COLUMNS.map(([n]) => n);
-const recordDef = COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ');
+const names = STAGE_COLUMNS.map(([n]) => n);
+const recordDef = STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ');
 const changed = names.filter((n) => n !== 'transaction_id');
 
 /**
- * One set-based statement per page: the page goes in as one jsonb parameter, so a page costs one
- * round trip whatever its size. A row whose values are unchanged is not rewritten (the WHERE on the
- * conflict branch), so a sync that finds nothing new leaves the table untouched; a removed row that
- * comes back is restored. Money travels as JSON strings into `numeric`: never through a float.
+ * The write stage: a temporary table of the session, emptied at every commit (ON COMMIT DELETE ROWS
+ * truncates it only in transactions that touched it). Created once per session, without a NOTICE.
  */
-const UPSERT_CTES = `
-input AS (
-  SELECT * FROM json_to_recordset($3::json) AS r(${recordDef})
-), previously_removed AS (
+const ENSURE_STAGE = `DO $$ BEGIN
+  IF to_regclass('pg_temp.transactions_stage') IS NULL THEN
+    CREATE TEMP TABLE transactions_stage (${recordDef}) ON COMMIT DELETE ROWS;
+  END IF;
+END $$`;
+
+const COPY_STAGE = `COPY pg_temp.transactions_stage (${names.join(', ')}) FROM STDIN`;
+
+/** Without COPY (a handle that lacks it): the same rows as one multi-row statement. */
+const INSERT_STAGE = `INSERT INTO pg_temp.transactions_stage (${names.join(', ')})
+  SELECT ${names.join(', ')} FROM json_to_recordset($1::json) AS r(${recordDef})`;
+
+/**
+ * One set-based merge of the whole stage into the table. A row whose values are unchanged is not
+ * rewritten (the WHERE on the conflict branch), so a sync that finds nothing new leaves the table
+ * untouched; a removed row that comes back is restored. The stage holds each id once (the writer
+ * keeps the last copy of a repeated row): ON CONFLICT may touch a row only once per statement.
+ */
+export const MERGE_STAGE = `
+WITH previously_removed AS (
   SELECT t.transaction_id FROM citi_sync.transactions t
    WHERE t.connection_id = $1 AND t.account_id = $2 AND t.removed_at IS NOT NULL
-     AND t.transaction_id IN (SELECT transaction_id FROM input)
+     AND t.transaction_id IN (SELECT transaction_id FROM pg_temp.transactions_stage)
 ), written AS (
   INSERT INTO citi_sync.transactions AS t (connection_id, account_id, ${names.join(', ')})
-  SELECT $1, $2, ${names.map((n) => `i.${n}`).join(', ')} FROM input i
+  SELECT $1, $2, ${names.map((n) => `s.${n}`).join(', ')} FROM pg_temp.transactions_stage s
   ON CONFLICT (connection_id, account_id, transaction_id) DO UPDATE SET
     ${changed.map((n) => `${n} = excluded.${n}`).join(',\n    ')},
     updated_at = now(),
@@ -53,30 +44,12 @@ input AS (
   WHERE t.removed_at IS NOT NULL
      OR (${changed.map((n) => `t.${n}`).join(', ')}) IS DISTINCT FROM (${changed.map((n) => `excluded.${n}`).join(', ')})
   RETURNING t.transaction_id, (xmax = 0) AS inserted
-)`;
-
-const COUNTS = `
+)
 SELECT
   count(*) FILTER (WHERE w.inserted)::int AS inserted,
   count(*) FILTER (WHERE NOT w.inserted AND p.transaction_id IS NULL)::int AS updated,
   count(p.transaction_id)::int AS restored
 FROM written w LEFT JOIN previously_removed p USING (transaction_id)`;
-
-const UPSERT_PAGE = `WITH ${UPSERT_CTES} ${COUNTS}`;
-
-/**
- * The page and its window's checkpoint in ONE statement: a statement is atomic on its own, so the
- * page costs one round trip (no BEGIN/COMMIT), and the cursor still never moves without its rows.
- */
-const UPSERT_PAGE_WITH_CURSOR = `WITH ${UPSERT_CTES},
-checkpoint AS (
-  UPDATE citi_sync.sync_windows
-     SET cursor = $6, pages = pages + 1, updated_at = now(),
-         seen_pending = CASE WHEN cardinality($7::text[]) = 0 THEN seen_pending ELSE seen_pending || to_jsonb($7::text[]) END,
-         key_state = coalesce($8::jsonb, key_state)
-   WHERE connection_id = $1 AND account_id = $2 AND window_from = $4 AND window_to = $5
-  RETURNING 1
-) ${COUNTS}`;
 
 export interface PageWriteResult {
   inserted: number;
@@ -85,6 +58,7 @@ export interface PageWriteResult {
   unchanged: number;
 }
 
+/** The row as a record keyed by column (the multi-row fallback, the bench's naive writer). */
 export function toRecord(t: CitiTransaction): Record<string, unknown> {
   return {
     transaction_id: t.transactionId,
@@ -110,55 +84,37 @@ export function toRecord(t: CitiTransaction): Record<string, unknown> {
   };
 }
 
+/** Rows as one JSON array for the fallback. NUL and lone surrogates are escapes jsonb rejects: cleaned. */
+function rowsJson(rows: Iterable<CitiTransaction>): string {
+  const records = [...rows].map(toRecord);
+  const json = JSON.stringify(records);
+  return /\\u0000|\\ud[89a-f][0-9a-f]{2}/i.test(json) ? JSON.stringify(cleanJson(records)) : json;
+}
+
 /**
- * The page as the jsonb parameter. JSON.stringify writes NUL and lone surrogates as \u escapes,
- * which jsonb rejects; only a page containing one pays for the deep clean (almost none do).
+ * Writes a batch of one account's rows (each id once) into the table, inside the caller's
+ * transaction: COPY into the session's stage, then one merge. Returns exact counts; `repeats` rows
+ * that were dropped as earlier copies of a later row count as unchanged, as a page's repeats always did.
  */
-export function pageJson(rows: CitiTransaction[]): string {
-  // Live offsets can repeat a row within a page; ON CONFLICT may touch a row only once per statement.
-  const byId = new Map<string, Record<string, unknown>>();
-  for (const row of rows) byId.set(row.transactionId, toRecord(row));
-  const json = JSON.stringify([...byId.values()]);
-  if (!/\\u0000|\\ud[89a-f][0-9a-f]{2}/i.test(json)) return json;
-  const cleaned = new Map<string, unknown>();
-  for (const rec of byId.values()) {
-    const c = cleanJson(rec) as Record<string, unknown>;
-    cleaned.set(c.transaction_id as string, c);
-  }
-  return JSON.stringify([...cleaned.values()]);
-}
-
-export interface PageCheckpoint {
-  window: { from: string; to: string };
-  cursor: string;
-  newPending: string[];
-  keyState: unknown;
-}
-
-/** Writes one page with one statement; with a checkpoint, the window's cursor moves in it too. */
-export async function upsertTransactionPage(
-  q: Queryable,
+export async function writeTransactionBatch(
+  tx: Queryable,
   connectionId: string,
   accountId: string,
-  rows: CitiTransaction[],
-  checkpoint?: PageCheckpoint,
+  rows: Map<string, CitiTransaction>,
+  repeats = 0,
 ): Promise<PageWriteResult> {
-  const json = rows.length === 0 ? '[]' : pageJson(rows);
-  if (rows.length === 0 && !checkpoint) return { inserted: 0, updated: 0, restored: 0, unchanged: 0 };
-  const { rows: out } = checkpoint
-    ? await q.query<{ inserted: number; updated: number; restored: number }>(UPSERT_PAGE_WITH_CURSOR, [
-        connectionId,
-        accountId,
-        json,
-        checkpoint.window.from,
-        checkpoint.window.to,
-        checkpoint.cursor,
-        checkpoint.newPending,
-        checkpoint.keyState === undefined ? null : JSON.stringify(checkpoint.keyState),
-      ])
-    : await q.query<{ inserted: number; updated: number; restored: number }>(UPSERT_PAGE, [connectionId, accountId, json]);
+  if (rows.size === 0) return { inserted: 0, updated: 0, restored: 0, unchanged: repeats };
+  await tx.query(ENSURE_STAGE);
+  if (tx.copyFrom) {
+    let text = '';
+    for (const row of rows.values()) text += copyLine(row);
+    await tx.copyFrom(COPY_STAGE, text);
+  } else {
+    await tx.query(INSERT_STAGE, [rowsJson(rows.values())]);
+  }
+  const { rows: out } = await tx.query<{ inserted: number; updated: number; restored: number }>(MERGE_STAGE, [connectionId, accountId]);
   const r = out[0] ?? { inserted: 0, updated: 0, restored: 0 };
-  return { ...r, unchanged: rows.length - r.inserted - r.updated - r.restored };
+  return { ...r, unchanged: rows.size + repeats - r.inserted - r.updated - r.restored };
 }
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_removed_idx" ON "citi_sync"."transactions" USING btree ("connection_id","account_id","transaction_id") WHERE removed_at is not null;

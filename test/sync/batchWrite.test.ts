@@ -1,0 +1,158 @@
+/**
+ * The COPY-fed batch writer (src/sync/sql/transactions.ts, src/sync/copyRows.ts) and the bounded
+ * hand-over between fetchers and writer (src/sync/pageQueue.ts), on both backends: exact rows, exact
+ * counts, hostile text round-tripping through COPY, and the same result without COPY.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CitiTransaction } from '../../src/citi/index.ts';
+import type { Queryable } from '../../src/db/database.ts';
+import { copyLine, copyText } from '../../src/sync/copyRows.ts';
+import { PageQueue } from '../../src/sync/pageQueue.ts';
+import { writeTransactionBatch } from '../../src/sync/sql/transactions.ts';
+import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+function txn(id: string, over: Partial<CitiTransaction> = {}): CitiTransaction {
+  return {
+    transactionId: id,
+    idSynthetic: false,
+    status: 'posted',
+    statusRaw: 'POSTED',
+    transactionDate: '2026-01-02',
+    postingDate: '2026-01-03',
+    amount: '-12.50',
+    currencyCode: 'USD',
+    description: 'COFFEE',
+    descriptionExtension: null,
+    merchantName: 'Cafe',
+    merchantCategoryCode: '5814',
+    transactionType: 'PURCHASE',
+    debitCreditMemo: 'DEBIT',
+    foreignAmount: null,
+    foreignCurrencyCode: null,
+    foreignExchangeRate: null,
+    authorizationCode: null,
+    checkNumber: null,
+    raw: { transactionId: id, transactionAmount: 12.5, note: 'x' },
+    ...over,
+  };
+}
+
+const byId = (rows: CitiTransaction[]) => new Map(rows.map((r) => [r.transactionId, r]));
+
+describe('COPY text encoding', () => {
+  it('escapes exactly backslash, tab, newline and carriage return, drops NUL, writes null as \\N', () => {
+    expect(copyText(null)).toBe('\\N');
+    expect(copyText('plain')).toBe('plain');
+    expect(copyText('a\\b\tc\nd\re\u0000f')).toBe('a\\\\b\\tc\\nd\\re' + 'f');
+    expect(copyLine(txn('t1')).split('\t')).toHaveLength(20);
+    expect(copyLine(txn('t1')).endsWith('\n')).toBe(true);
+  });
+});
+
+for (const backend of ['postgres', 'pglite'] as const) {
+  describe(`batch writer on ${backend}`, () => {
+    let t: TestDatabase;
+    beforeAll(async () => {
+      t = backend === 'postgres' ? await createTestDatabase() : await createPgliteTestDatabase();
+    });
+    afterAll(async () => t?.drop());
+
+    const write = (rows: CitiTransaction[], opts: { copy?: boolean; repeats?: number } = {}) =>
+      t.db.transaction((tx) => {
+        const q: Queryable = opts.copy === false ? { query: (s, p) => tx.query(s, p) } : tx;
+        return writeTransactionBatch(q, 'c1', 'a1', byId(rows), opts.repeats ?? 0);
+      });
+    const stored = async () =>
+      (
+        await t.db.query<{ transaction_id: string; description: string | null; amount: string; raw: unknown; removed_at: Date | null }>(
+          `SELECT transaction_id, description, amount, raw, removed_at FROM citi_sync.transactions WHERE connection_id = 'c1' ORDER BY transaction_id`,
+        )
+      ).rows;
+
+    it('inserts, then leaves unchanged rows alone, updates a changed one and restores a removed one, with exact counts', async () => {
+      const rows = [txn('t1'), txn('t2'), txn('t3')];
+      expect(await write(rows, { repeats: 2 })).toEqual({ inserted: 3, updated: 0, restored: 0, unchanged: 2 });
+      await t.db.query(`UPDATE citi_sync.transactions SET removed_at = now() WHERE transaction_id = 't3'`);
+      const { rows: before } = await t.db.query<{ xmin: string }>(`SELECT xmin::text FROM citi_sync.transactions WHERE transaction_id = 't1'`);
+      expect(await write([txn('t1'), txn('t2', { amount: '-13.00' }), txn('t3')])).toEqual({ inserted: 0, updated: 1, restored: 1, unchanged: 1 });
+      const { rows: after } = await t.db.query<{ xmin: string }>(`SELECT xmin::text FROM citi_sync.transactions WHERE transaction_id = 't1'`);
+      // The unchanged row was not rewritten.
+      expect(after[0]!.xmin).toBe(before[0]!.xmin);
+      const s = await stored();
+      expect(s.map((r) => [r.transaction_id, r.amount, r.removed_at])).toEqual([
+        ['t1', '-12.50', null],
+        ['t2', '-13.00', null],
+        ['t3', '-12.50', null],
+      ]);
+      // The stage is empty again after the commit.
+      const { rows: staged } = await t.db.transaction((tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_temp.transactions_stage`));
+      expect(staged).toEqual([{ n: 0 }]);
+    });
+
+    it('round-trips hostile text through COPY: tabs, newlines, backslashes, quotes, NUL, lone surrogates, emoji', async () => {
+      const hostile = 'tab\there\nnew line \\ back "quoted" \u0000nul \ud800 lone 💳';
+      const expected = 'tab\there\nnew line \\ back "quoted" nul \ufffd lone 💳';
+      await write([txn('h1', { description: hostile, raw: { transactionId: 'h1', description: hostile, nested: { list: [hostile] } } })]);
+      await write([txn('h2', { description: hostile, raw: { transactionId: 'h2', description: hostile } })], { copy: false });
+      const s = (await stored()).filter((r) => r.transaction_id.startsWith("h"));
+      expect(s.map((r) => r.description)).toEqual([expected, expected]);
+      expect(s[0]!.raw).toEqual({ transactionId: 'h1', description: expected, nested: { list: [expected] } });
+      expect(s[1]!.raw).toEqual({ transactionId: 'h2', description: expected });
+      // Written again, the same text is unchanged: nothing is rewritten.
+      expect(await write([txn('h1', { description: hostile, raw: { transactionId: 'h1', description: hostile, nested: { list: [hostile] } } })])).toEqual({
+        inserted: 0,
+        updated: 0,
+        restored: 0,
+        unchanged: 1,
+      });
+    });
+
+    it('without COPY (a handle that lacks it) writes the same rows with the same counts', async () => {
+      const rows = [txn('f1'), txn('f2')];
+      expect(await write(rows, { copy: false })).toEqual({ inserted: 2, updated: 0, restored: 0, unchanged: 0 });
+      expect(await write(rows)).toEqual({ inserted: 0, updated: 0, restored: 0, unchanged: 2 });
+    });
+
+    it('a failed batch leaves nothing behind', async () => {
+      await expect(
+        t.db.transaction(async (tx) => {
+          await writeTransactionBatch(tx, 'c1', 'a1', byId([txn('x1')]));
+          throw new Error('crash after the merge');
+        }),
+      ).rejects.toThrow('crash after the merge');
+      expect((await stored()).some((r) => r.transaction_id === 'x1')).toBe(false);
+    });
+  });
+}
+
+describe('PageQueue', () => {
+  it('makes a producer wait while the queue holds its capacity, and hands items over in order', async () => {
+    const q = new PageQueue<number>(100);
+    await q.put(1, 60);
+    let secondIn = false;
+    const second = q.put(2, 60).then(() => (secondIn = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(secondIn).toBe(false);
+    expect(q.queuedWeight).toBe(60);
+    expect(await q.take(1, 1000, 0)).toEqual([1]);
+    await second;
+    q.close();
+    expect(await q.take(1, 1000, 0)).toEqual([2]);
+    expect(await q.take(1, 1000, 0)).toEqual([]);
+  });
+
+  it('batches up to maxWeight, waits lingerMs for minWeight, and fails every waiter with the error', async () => {
+    const q = new PageQueue<string>(1000);
+    await q.put('a', 50);
+    const t0 = Date.now();
+    expect(await q.take(500, 1000, 40)).toEqual(['a']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(35);
+    for (const s of ['b', 'c', 'd']) await q.put(s, 50);
+    expect(await q.take(100, 100, 1000)).toEqual(['b', 'c']);
+    await q.put('e', 950);
+    const blocked = q.put('f', 100);
+    q.fail(new Error('writer died'));
+    await expect(blocked).rejects.toThrow('writer died');
+    await expect(q.take(1, 1000, 0)).rejects.toThrow('writer died');
+  });
+});
