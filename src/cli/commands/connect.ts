@@ -14,6 +14,7 @@ interface ConnectOptions {
   id: string;
   open: boolean;
   port?: number;
+  listenHost?: string;
   sync?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function registerConnect(program: Command, config: () => Config): void {
     .requiredOption('--id <id>', 'your id for this connection (letters, digits, - _ .); an existing one is re-linked', connectionIdArg)
     .option('--no-open', 'only print the consent URL, do not try to open a browser')
     .option('--port <n>', 'loopback port to receive the redirect on (default: the port of CITI_REDIRECT_URI)', portArg)
+    .option('--listen-host <host>', 'interface to receive the redirect on (default: the host of CITI_REDIRECT_URI; 0.0.0.0 in a container whose port is published)')
     .option('--sync', 'sync the new connection right away, without asking')
     .action(async (o: ConnectOptions) => {
       const cfg = config();
@@ -47,6 +49,7 @@ export function registerConnect(program: Command, config: () => Config): void {
           tokens = await runCodeFlow({
             oauth: client.oauth,
             redirectUri,
+            listenHost: o.listenHost,
             open: (url) => {
               out.write(`Open this URL in a browser and approve access:\n\n  ${url}\n\nWaiting for Citi to redirect to ${redirectUri} ...\n`);
               if (o.open && out.isTTY) openInBrowser(url);

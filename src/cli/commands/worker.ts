@@ -15,6 +15,7 @@ import type { SyncDeps } from '../../sync/index.ts';
 import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
+import { underNpm, watchParent } from '../parentWatch.ts';
 import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
 
 interface WorkerFlags {
@@ -101,7 +102,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     throw err;
   }
 
-  const signal = await nextSignal();
+  const signal = await nextSignal(logger);
   logger.info({ signal, graceSeconds: o.grace }, 'shutting down: finishing current pages');
   // A second signal means "now": the jobs' locks lapse and other workers take them over.
   const again = () => {
@@ -115,15 +116,21 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   logger.info({ clean }, 'worker stopped');
 }
 
-function nextSignal(): Promise<NodeJS.Signals> {
+function nextSignal(logger: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let unwatch = () => {};
     const on = (s: NodeJS.Signals) => {
       process.off('SIGTERM', on);
       process.off('SIGINT', on);
+      unwatch();
       resolve(s);
     };
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
+    if (underNpm()) {
+      logger.warn('started through npm, which does not pass SIGTERM on: stopping when npm exits (run node_modules/.bin/citi-sync directly instead)');
+      unwatch = watchParent(() => on('SIGTERM'));
+    }
   });
 }
 
