@@ -11,6 +11,8 @@ import { RedisGate } from '../../queue/redisGate.ts';
 import { connectRedis, tryConnectRedis } from '../../queue/redis.ts';
 import { startOpsServer, type OpsServer } from '../../queue/server.ts';
 import { startWorkers, type WorkerSet } from '../../queue/workers.ts';
+import { listWorkers, startHeartbeat, type Heartbeat } from '../../queue/heartbeat.ts';
+import { VERSION } from '../../version.ts';
 import type { SyncDeps } from '../../sync/index.ts';
 import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
@@ -58,7 +60,9 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   let client: CitiClient | undefined;
   let server: OpsServer | undefined;
+  let heartbeat: Heartbeat | undefined;
   const closeRest = async () => {
+    await heartbeat?.stop().catch(() => undefined);
     await server?.close();
     await client?.close();
     await redis.quit().catch(() => redis.disconnect());
@@ -88,6 +92,14 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     });
     const queues = [set.queues.connection, set.queues.account, set.queues.refresh];
     metrics.watchQueues(queues);
+    let inFlight = 0;
+    for (const w of set.workers) {
+      w.on('active', () => inFlight++);
+      w.on('completed', () => (inFlight = Math.max(0, inFlight - 1)));
+      w.on('failed', () => (inFlight = Math.max(0, inFlight - 1)));
+    }
+    heartbeat = await startHeartbeat(redis, { prefix, version: VERSION, concurrency, jobsInFlight: () => inFlight, logger });
+    metrics.watchWorkers(() => listWorkers(redis, prefix));
     if (o.metricsPort !== undefined) {
       server = await startOpsServer({
         port: o.metricsPort,
