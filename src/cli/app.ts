@@ -8,6 +8,7 @@ import type { SyncDeps, SyncSettings } from '../sync/index.ts';
 import { cipherFromConfig } from './encryptionKey.ts';
 import { join } from 'node:path';
 import { poolSizeFor } from '../sync/poolSize.ts';
+import { notifierFrom } from '../notify/fromConfig.ts';
 
 /** Everything a command needs, built once from config; `close()` ends pools and sockets. */
 export interface App {
@@ -69,5 +70,6 @@ export function syncDeps(app: App, client: CitiClient, cipher?: TokenCipher): Sy
     cipher: cipher ?? cipherFromConfig(app.cfg, app.logger),
     logger: app.logger,
     settings: settingsFrom(app.cfg),
+    notifier: notifierFrom(app.cfg, app.logger),
   };
 }

@@ -2,6 +2,7 @@ import type { CitiClient } from '../citi/index.ts';
 import type { Database } from '../db/database.ts';
 import type { TokenCipher } from '../auth/crypto.ts';
 import type { Logger } from '../log/logger.ts';
+import type { RunNotifier } from '../notify/afterRunClosed.ts';
 
 /**
  * Terminology
@@ -21,6 +22,8 @@ export interface SyncDeps {
   settings: SyncSettings;
   /** The current time; tests pass the simulator's world clock. */
   now?: () => Date;
+  /** Told when a connection's run closes (webhook events); none: nobody is told. */
+  notifier?: RunNotifier | undefined;
 }
 
 export interface SyncSettings {

@@ -55,6 +55,8 @@ export async function runSync(
     }
   } finally {
     progress.stop();
+    // Events are sent in the background; give them a moment before the process exits.
+    await deps.notifier?.flush(10_000);
   }
   return results;
 }

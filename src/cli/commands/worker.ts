@@ -13,6 +13,7 @@ import { startOpsServer, type OpsServer } from '../../queue/server.ts';
 import { startWorkers, type WorkerSet } from '../../queue/workers.ts';
 import { listWorkers, startHeartbeat, type Heartbeat } from '../../queue/heartbeat.ts';
 import { VERSION } from '../../version.ts';
+import { notifierFrom } from '../../notify/fromConfig.ts';
 import type { SyncDeps } from '../../sync/index.ts';
 import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
@@ -52,6 +53,7 @@ export function registerWorker(program: Command, config: () => Config): void {
 async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<void> {
   const concurrency = o.concurrency ?? cfg.CITI_SYNC_WORKER_CONCURRENCY;
   const cipher = cipherFromConfig(cfg, logger);
+  const notifier = notifierFrom(cfg, logger);
   // Fail at start-up with one line when Redis is down, instead of waiting for it forever.
   (await tryConnectRedis(cfg.REDIS_URL)).disconnect();
   // Each running account job holds a session for its advisory lock and needs another for its pages.
@@ -80,7 +82,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     });
     const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
     client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
-    const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg) };
+    const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg), notifier };
     set = await startWorkers({
       connection: redis,
       prefix,
@@ -124,6 +126,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   process.once('SIGTERM', again);
   process.once('SIGINT', again);
   const clean = await set.close(o.grace * 1000);
+  await notifier?.flush(10_000);
   await closeRest();
   logger.info({ clean }, 'worker stopped');
 }
