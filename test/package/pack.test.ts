@@ -80,7 +80,7 @@ describe('npm pack', () => {
     expect(version.stdout.trim()).toBe(pkg.version);
     const help = runPacked(['--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('migrate');
+    expect(help.stdout).toContain('doctor');
   });
 
   it('migrates a database from the packed migrations and says what it applied', () => {

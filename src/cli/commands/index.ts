@@ -34,6 +34,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'worker', description: 'run queue workers: scheduled syncs, one job per account, consent refreshes (needs Redis and DATABASE_URL)', load: async () => (await import('./worker.ts')).registerWorker },
   { name: 'schedule', description: 'sync connections on an interval, run by `citi-sync worker` (idempotent: re-run to change it)', load: loadSchedule },
   { name: 'unschedule', description: 'stop the scheduled syncs of connections (a sync already running finishes)', load: loadSchedule },
+  { name: 'doctor', description: 'check the set-up: config, database, Redis, Citi token endpoint, encryption key, clock; exit 1 if any check fails', load: async () => (await import('./doctor.ts')).registerDoctor },
   { name: 'status', description: 'connections, their last and next sync, and failed jobs (Redis optional)', load: async () => (await import('./status.ts')).registerStatus },
 ];
 
