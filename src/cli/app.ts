@@ -19,7 +19,7 @@ export interface App {
 }
 
 export function loggerFor(cfg: Config): Logger {
-  return createLogger({ level: cfg.LOG_LEVEL, pretty: Boolean(process.stderr.isTTY) });
+  return createLogger({ level: cfg.LOG_LEVEL, pretty: Boolean(process.stderr.isTTY), color: cfg.NO_COLOR === undefined });
 }
 
 export async function openApp(cfg: Config, logger: Logger, opts: { requireMigrated?: boolean } = {}): Promise<App> {

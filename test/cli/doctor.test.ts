@@ -68,6 +68,6 @@ describe('citi-sync doctor', () => {
   it('an unmigrated database fails the migrations check, saying what to run', async () => {
     const r = await runCli(['doctor'], env({ DATABASE_URL: bare.url }));
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^FAIL migrations: .*\(run: citi-sync migrate\)$/m);
+    expect(r.stdout).toMatch(/^FAIL migrations: .*\(run: npx citi-sync migrate\)$/m);
   });
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
+import { cliCommand } from '../hint.ts';
 import type { Config } from '../../config/index.ts';
 import { ConsentError, runCodeFlow } from '../../auth/codeFlow.ts';
 import { saveConsent } from '../../db/connections.ts';
@@ -66,7 +67,7 @@ export function registerConnect(program: Command, config: () => Config): void {
         out.write(`Connected "${o.id}" (tokens stored encrypted).\n`);
         const syncNow = o.sync ?? (process.stdin.isTTY && out.isTTY ? await confirm('Sync it now? [y/N] ') : false);
         if (!syncNow) {
-          out.write(`Sync it with: citi-sync sync --connection ${o.id}\n`);
+          out.write(`Sync it with: ${cliCommand(`sync --connection ${o.id}`)}\n`);
           return;
         }
         const results = await runSync(app, client, { connectionId: o.id, full: false, waitMs: 0, trigger: 'cli' });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { request, Agent } from 'undici';
+import { cliCommand } from '../hint.ts';
 import type { Config } from '../../config/index.ts';
 import { ClientCredentialsError, ReauthRequiredError } from '../../citi/errors.ts';
 import { TOKEN_PATH } from '../../citi/oauth.ts';
@@ -59,7 +60,7 @@ export function registerDoctor(program: Command, config: () => Config): void {
           await checkMigrated(db);
           report('migrations', { ok: true, detail: 'schema is current' });
         } catch (err) {
-          report('migrations', { ok: false, detail: `${describeFatal(err)} (run: citi-sync migrate)` });
+          report('migrations', { ok: false, detail: `${describeFatal(err)} (run: ${cliCommand('migrate')})` });
         }
       } catch (err) {
         report('database', { ok: false, detail: describeFatal(err) });

@@ -39,8 +39,12 @@ export const COMMANDS: CommandEntry[] = [
 ];
 
 async function loadSchedule(): Promise<Register> {
-  // registerSchedule adds both `schedule` and `unschedule`.
-  return (await import('./schedule.ts')).registerSchedule;
+  // registerSchedule adds both `schedule` and `unschedule`; `schedule list` is its own module.
+  const [{ registerSchedule }, { registerScheduleList }] = await Promise.all([import('./schedule.ts'), import('./scheduleList.ts')]);
+  return (program, config) => {
+    registerSchedule(program, config);
+    registerScheduleList(program.commands.find((c) => c.name() === 'schedule')!, config);
+  };
 }
 
 /**
@@ -50,12 +54,9 @@ async function loadSchedule(): Promise<Register> {
  */
 export async function registerCommands(program: Command, config: () => Config, names: string[]): Promise<void> {
   // In the manifest's order, so help lists commands the same way whichever one was loaded.
-  const loaded = new Set<Register>();
   for (const entry of COMMANDS) {
-    if (names.includes(entry.name)) {
-      const register = await entry.load();
-      if (!loaded.has(register)) register(program, config);
-      loaded.add(register);
+    if (names.includes(entry.name) && !program.commands.some((c) => c.name() === entry.name)) {
+      (await entry.load())(program, config);
     }
     if (program.commands.some((c) => c.name() === entry.name)) continue;
     program.command(entry.name).description(entry.description).helpOption(false).allowUnknownOption().allowExcessArguments();

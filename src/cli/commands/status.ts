@@ -41,7 +41,7 @@ export function registerStatus(program: Command, config: () => Config): void {
 
 export function formatStatus(r: StatusReport): string {
   const out: string[] = [];
-  if (r.connections.length === 0) out.push('no connections yet: add one with `citi-sync connect` or `citi-sync connection add`\n');
+  if (r.connections.length === 0) out.push(`no connections yet: add one with \`${cliCommand('connect --id <id>')}\` or \`${cliCommand('connection add')}\`\n`);
   else {
     out.push(
       table(
@@ -115,7 +115,7 @@ export function formatStatus(r: StatusReport): string {
           ]),
         ),
     );
-    if (r.failedJobs.length > 20) out.push(`(${r.failedJobs.length - 20} more: citi-sync status --json)\n`);
+    if (r.failedJobs.length > 20) out.push(`(${r.failedJobs.length - 20} more: ${cliCommand('status --json')})\n`);
   }
   return out.join('');
 }
