@@ -24,6 +24,11 @@ export interface CodeFlowOptions {
   oauth: CodeFlowOAuth;
   /** Where Citi sends the browser back; must be a loopback http URL registered with Citi. */
   redirectUri: string;
+  /**
+   * Interface the listener binds; the redirect URI's host by default. In a container the browser's
+   * loopback is the host's, reached through a published port: bind 0.0.0.0 there.
+   */
+  listenHost?: string;
   /** Shows the authorize URL to the person (print, open a browser) or, in the demo, follows it. */
   open: (authorizeUrl: string) => Promise<void> | void;
   timeoutMs?: number;
@@ -59,7 +64,7 @@ export async function runCodeFlow(opts: CodeFlowOptions): Promise<TokenSet> {
         resolve(url.searchParams);
       });
       server.on('error', reject);
-      server.listen(Number(redirect.port || 80), redirect.hostname);
+      server.listen(Number(redirect.port || 80), opts.listenHost ?? redirect.hostname);
     });
     await new Promise<void>((resolve, reject) => {
       server!.once('listening', resolve);

@@ -8,6 +8,7 @@ import type { SyncDeps, SyncSettings } from '../sync/index.ts';
 import { cipherFromConfig } from './encryptionKey.ts';
 import { join } from 'node:path';
 import { poolSizeFor } from '../sync/poolSize.ts';
+import { notifierFrom } from '../notify/fromConfig.ts';
 
 /** Everything a command needs, built once from config; `close()` ends pools and sockets. */
 export interface App {
@@ -18,7 +19,7 @@ export interface App {
 }
 
 export function loggerFor(cfg: Config): Logger {
-  return createLogger({ level: cfg.LOG_LEVEL, pretty: Boolean(process.stderr.isTTY) });
+  return createLogger({ level: cfg.LOG_LEVEL, pretty: Boolean(process.stderr.isTTY), color: cfg.NO_COLOR === undefined });
 }
 
 export async function openApp(cfg: Config, logger: Logger, opts: { requireMigrated?: boolean } = {}): Promise<App> {
@@ -77,5 +78,6 @@ export function syncDeps(app: App, client: CitiClient, cipher?: TokenCipher): Sy
     cipher: cipher ?? cipherFromConfig(app.cfg, app.logger),
     logger: app.logger,
     settings: settingsFrom(app.cfg),
+    notifier: notifierFrom(app.cfg, app.logger),
   };
 }

@@ -1,18 +1,23 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/index.ts';
+import { ConfigError } from '../config/errors.ts';
+import type { Config } from '../config/index.ts';
+import type { loadConfig as LoadConfigFn } from '../config/load.ts';
+
+type LoadConfig = typeof LoadConfigFn;
 import { CommandFailed, EXIT, UsageError } from './exit.ts';
-import { registerCommands } from './commands/index.ts';
+import { commandNameIn, COMMANDS, registerCommands } from './commands/index.ts';
 import { describeFatal } from './describeError.ts';
+import { VERSION } from '../version.ts';
 
 /**
  * The CLI. Global flags override environment variables of the same meaning (flag > env > .env >
  * default); config is parsed once, before any command runs, so a bad value fails at start-up with one
  * line naming the key and exit code 2.
  */
-export function buildProgram(): Command {
+export async function buildProgram(argv: string[] = process.argv, opts: { allCommands?: boolean } = {}): Promise<Command> {
   const program = new Command('citi-sync')
     .description('Keep a Postgres database in step with Citi bank data.')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(VERSION, '-V, --version')
     .addOption(new Option('--database-url <url>', 'Postgres URL (default: embedded Postgres in ./.citi-sync/db)').env('DATABASE_URL'))
     .addOption(new Option('--redis-url <url>', 'Redis URL for worker mode').env('REDIS_URL'))
     .addOption(new Option('--base-url <url>', 'Citi API base URL').env('CITI_API_BASE_URL'))
@@ -20,11 +25,15 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('LOG_LEVEL'))
     .showHelpAfterError('(run citi-sync --help for usage)')
     .exitOverride();
-  registerCommands(program, () => configFrom(program));
+  const name = commandNameIn(argv);
+  const names = opts.allCommands ? COMMANDS.map((c) => c.name) : name ? [name] : [];
+  // zod and dotenv are loaded only when a command will read the config (not for --help).
+  const { loadConfig } = names.some((n) => COMMANDS.some((c) => c.name === n)) ? await import('../config/load.ts') : { loadConfig: undefined };
+  await registerCommands(program, () => configFrom(program, loadConfig!), names);
   return program;
 }
 
-function configFrom(program: Command): Config {
+function configFrom(program: Command, loadConfig: LoadConfig): Config {
   const g = program.opts<{ databaseUrl?: string; redisUrl?: string; baseUrl?: string; dataDir?: string; logLevel?: string }>();
   return loadConfig({
     overrides: {
@@ -38,7 +47,7 @@ function configFrom(program: Command): Config {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

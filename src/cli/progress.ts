@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ConnectionResult, ProgressEvent } from '../sync/index.ts';
+import { routeLogLines } from '../log/terminal.ts';
 
 /**
  * Shows a sync as it runs: a progress bar on a TTY (accounts done, pages, rows), plain lines
@@ -23,29 +24,36 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): { o
       stop: () => undefined,
     };
   }
-  const bar = new cliProgress.SingleBar(
+  // A MultiBar (of one bar) for its log(): log lines are printed above the bar on its next redraw,
+  // so the bar and the logs never tear each other.
+  const multi = new cliProgress.MultiBar(
     { format: ' {bar} {value}/{total} accounts | {pages} pages | {rows} rows', hideCursor: true, stream, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
-  let started = false;
+  let bar: cliProgress.SingleBar | undefined;
   return {
     onProgress: (e) => {
       if (e.type === 'accounts') {
         accounts += e.count;
-        if (!started) bar.start(accounts, done, { pages, rows });
-        else bar.setTotal(accounts);
-        started = true;
+        if (!bar) {
+          bar = multi.create(accounts, done, { pages, rows });
+          routeLogLines((line) => multi.log(line));
+        } else bar.setTotal(accounts);
       } else if (e.type === 'page') {
         pages += 1;
         rows += e.rows;
-        bar.update(done, { pages, rows });
+        bar?.update(done, { pages, rows });
       } else if (e.type === 'account-done') {
         done += 1;
-        bar.update(done, { pages, rows });
+        bar?.update(done, { pages, rows });
       }
     },
     stop: () => {
-      if (started) bar.stop();
+      if (!bar) return;
+      routeLogLines(undefined);
+      // stop() does not print buffered log lines: a last redraw does.
+      multi.update();
+      multi.stop();
     },
   };
 }
@@ -69,7 +77,47 @@ export function formatSummary(results: ConnectionResult[]): string {
       ]);
     }
   }
-  return table(header, lines);
+  return table(header, lines) + formatTotals(totalsOf(results)) + '\n';
+}
+
+export interface SyncTotals {
+  connections: number;
+  accounts: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  requests: number;
+  seconds: number;
+}
+
+export function totalsOf(results: ConnectionResult[]): SyncTotals {
+  const t: SyncTotals = { connections: results.length, accounts: 0, succeeded: 0, failed: 0, skipped: 0, inserted: 0, updated: 0, unchanged: 0, removed: 0, requests: 0, seconds: 0 };
+  for (const c of results) {
+    t.seconds += c.ms / 1000;
+    for (const a of c.accounts) {
+      t.accounts++;
+      if (a.status === 'succeeded') t.succeeded++;
+      else if (a.status === 'failed') t.failed++;
+      else t.skipped++;
+      t.inserted += a.inserted;
+      t.updated += a.updated;
+      t.unchanged += a.unchanged;
+      t.removed += a.removed;
+      t.requests += a.requests;
+    }
+  }
+  t.seconds = Math.round(t.seconds * 10) / 10;
+  return t;
+}
+
+/** One line under the table: what the whole run did. */
+export function formatTotals(t: SyncTotals): string {
+  const outcome = [`${t.succeeded} succeeded`, ...(t.failed ? [`${t.failed} failed`] : []), ...(t.skipped ? [`${t.skipped} skipped`] : [])].join(', ');
+  return `total: ${t.accounts} account(s) in ${t.connections} connection(s) (${outcome}): ${t.inserted} new, ${t.updated} updated, ${t.unchanged} unchanged, ${t.removed} removed, ${t.requests} requests, ${t.seconds.toFixed(1)}s`;
 }
 
 export function table(header: string[], rows: string[][]): string {

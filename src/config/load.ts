@@ -35,7 +35,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const raw: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const override = options.overrides?.[key];
-    const value = override !== undefined ? String(override) : (env[key] ?? fromFile[key]);
+    const value = override !== undefined ? String(override) : valueOf(key, env, fromFile);
     // An empty variable means "not set", as in most twelve-factor tools.
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -48,6 +48,24 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const cfg = parsed.data;
   return Object.freeze({ ...cfg, tls: readTls(cfg) });
+}
+
+/**
+ * `KEY` or `KEY_FILE` (environment first, then .env): the file form keeps secrets out of the
+ * environment, as Docker and Kubernetes secrets are mounted files. Both set is ambiguous, so an error.
+ */
+function valueOf(key: string, env: NodeJS.ProcessEnv, fromFile: Record<string, string>): string | undefined {
+  const fileKey = `${key}_FILE`;
+  const direct = env[key] ?? fromFile[key];
+  const path = env[fileKey] ?? fromFile[fileKey];
+  if (path === undefined || path === '') return direct;
+  if (direct !== undefined && direct !== '') throw new ConfigError(key, `set ${key} or ${fileKey}, not both`);
+  try {
+    // A trailing newline is how most editors and `echo` end a file; it is never part of a secret.
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new ConfigError(fileKey, `cannot read file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 function describeIssue(key: string, message: string, value: unknown): string {

@@ -65,6 +65,12 @@ export const envSchema = z.object({
   CITI_SYNC_QUEUE_PREFIX: z.string().trim().min(1).default('{citi-sync}'),
   CITI_SYNC_WORKER_CONCURRENCY: intFrom(1, 256).default(4),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** Set (to anything but empty) to turn colours off (no-color.org). */
+  NO_COLOR: optionalText,
+  /** Receives a signed JSON event when a connection's run fails or is partial, needs re-consent, or recovers. */
+  CITI_SYNC_WEBHOOK_URL: url(['https:', 'http:']).optional(),
+  /** HMAC-SHA256 key for the webhook's signature header. */
+  CITI_SYNC_WEBHOOK_SECRET: optionalText,
 });
 
 export type EnvInput = z.input<typeof envSchema>;

@@ -1,4 +1,10 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import type PinoPretty from 'pino-pretty';
+import { errorSerializer } from './serializeError.ts';
+import { terminalLogStream } from './terminal.ts';
+
+const require = createRequire(import.meta.url);
 
 export type { Logger } from 'pino';
 
@@ -21,6 +27,8 @@ export interface LoggerSettings {
   pretty?: boolean;
   /** Where JSON lines go; stderr by default so stdout stays for command output. */
   destination?: NodeJS.WritableStream;
+  /** Colours in pretty lines; off when NO_COLOR is set. @defaultValue true */
+  color?: boolean;
 }
 
 export function createLogger(settings: LoggerSettings): Logger {
@@ -28,13 +36,14 @@ export function createLogger(settings: LoggerSettings): Logger {
     level: settings.level,
     base: { app: 'citi-sync' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: errorSerializer({ stack: ['debug', 'trace'].includes(settings.level) }) },
   };
   if (settings.pretty) {
-    return pino({
-      ...options,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname,app' } },
-    });
+    // In this thread (not a transport worker) and through the terminal's writer, so lines and the
+    // progress bar take turns instead of tearing each other. Loaded only for a terminal.
+    const pretty = require('pino-pretty') as typeof PinoPretty;
+    const stream = pretty.build({ destination: terminalLogStream, colorize: settings.color !== false, ignore: 'pid,hostname,app', sync: true });
+    return pino(options, stream);
   }
   return pino(options, (settings.destination ?? pino.destination(2)) as pino.DestinationStream);
 }

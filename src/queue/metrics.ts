@@ -2,6 +2,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Queue } from 'bullmq';
 import type { Queryable } from '../db/database.ts';
 import type { AccountResult } from '../sync/index.ts';
+import type { WorkerList } from './heartbeat.ts';
+import { parseInterval } from './interval.ts';
+import { periodSeconds } from './nextRuns.ts';
+import { connectionHealth } from './sql/status.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized', 'paused'] as const;
 
@@ -20,11 +24,12 @@ export class WorkerMetrics {
   readonly jobsFinished: Counter<'queue' | 'outcome'>;
 
   private queues: Queue[] = [];
+  private workers: (() => Promise<WorkerList>) | undefined;
 
   constructor(sources: { queues?: Queue[]; db?: Queryable; defaultMetrics?: boolean } = {}) {
     this.queues = sources.queues ?? [];
     const registers = [this.registry];
-    if (sources.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'citi_sync_process_' });
+    if (sources.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'citi_sync_' });
     this.syncDuration = new Histogram({
       name: 'citi_sync_sync_duration_seconds',
       help: 'Time to sync one account (kind=account) or one whole connection, children included (kind=connection).',
@@ -54,8 +59,59 @@ export class WorkerMetrics {
         );
       },
     });
+    const workers = () => this.workers;
+    new Gauge({
+      name: 'citi_sync_workers',
+      help: 'Worker processes by heartbeat state: live (heartbeat current) or lost (stopped without deregistering, last 24 h).',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const list = workers();
+        if (!list) return;
+        const { live, lost } = await list();
+        this.set({ state: 'live' }, live.length);
+        this.set({ state: 'lost' }, lost.length);
+      },
+    });
     const db = sources.db;
     if (db) {
+      new Gauge({
+        name: 'citi_sync_last_success_timestamp_seconds',
+        help: 'Unix time of each active connection\'s last successful sync (absent: never).',
+        labelNames: ['connection_id'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const r of await connectionHealth(db)) if (r.lastSuccessAt) this.set({ connection_id: r.id }, r.lastSuccessAt.getTime() / 1000);
+        },
+      });
+      new Gauge({
+        name: 'citi_sync_schedule_interval_seconds',
+        help: 'Period of each active connection\'s schedule (for cron: the longest gap between runs); absent when not scheduled.',
+        labelNames: ['connection_id'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const r of await connectionHealth(db)) {
+            if (!r.schedule) continue;
+            try {
+              this.set({ connection_id: r.id }, periodSeconds(parseInterval(r.schedule)));
+            } catch {
+              // An invalid stored schedule is not restored either (restoreSchedules reports it).
+            }
+          }
+        },
+      });
+      new Gauge({
+        name: 'citi_sync_connection_needs_reconsent',
+        help: '1 for each connection whose consent ended (needs_reauth): `citi-sync connect --id <id>` again.',
+        labelNames: ['connection_id'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const r of await connectionHealth(db)) if (r.status === 'needs_reauth') this.set({ connection_id: r.id }, 1);
+        },
+      });
       new Gauge({
         name: 'citi_sync_seconds_since_last_success',
         help: 'Seconds since each active connection last synced successfully (absent: never).',
@@ -73,6 +129,11 @@ export class WorkerMetrics {
         },
       });
     }
+  }
+
+  /** Where `citi_sync_workers` reads the fleet's heartbeats. */
+  watchWorkers(list: () => Promise<WorkerList>): void {
+    this.workers = list;
   }
 
   /** The queues whose job counts `citi_sync_jobs` reports. */

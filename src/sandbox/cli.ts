@@ -18,6 +18,9 @@ export interface SandboxCliOptions {
   rateLimit?: number | false;
   users?: number;
   transactionsPerAccount?: number;
+  /** Credentials it accepts (default: derived from the seed). */
+  clientId?: string;
+  clientSecret?: string;
 }
 
 export async function runSandboxCli(opts: SandboxCliOptions, out: NodeJS.WritableStream = process.stdout): Promise<Sandbox> {
@@ -29,6 +32,8 @@ export async function runSandboxCli(opts: SandboxCliOptions, out: NodeJS.Writabl
     host: opts.host ?? '127.0.0.1',
     ...(opts.today !== undefined ? { today: opts.today } : {}),
     autoConsent: opts.autoConsent ?? false,
+    ...(opts.clientId ? { clientId: opts.clientId } : {}),
+    ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
     rateLimit: rate === false ? false : { perSecond: rate, burst: rate * 2 },
     profile: {
       users: opts.users ?? 3,

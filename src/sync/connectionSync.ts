@@ -1,3 +1,4 @@
+import { afterRunClosed } from '../notify/afterRunClosed.ts';
 import pLimit from 'p-limit';
 import { ConnectionTokens } from '../auth/tokens.ts';
 import { ConnectionUnusableError } from '../auth/errors.ts';
@@ -63,6 +64,7 @@ export async function syncConnection(
       return await syncConnectionLocked(deps, connectionId, opts, locks);
     } finally {
       await release();
+      await afterRunClosed(deps, connectionId);
     }
   });
 }

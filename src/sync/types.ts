@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { TokenCipher } from '../auth/crypto.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchSettings } from './transactionWriter.ts';
+import type { RunNotifier } from '../notify/afterRunClosed.ts';
 
 /**
  * Terminology
@@ -24,6 +25,8 @@ export interface SyncDeps {
   now?: () => Date;
   /** How pages are grouped into write transactions. @defaultValue DEFAULT_BATCH (src/sync/transactionWriter.ts) */
   batch?: BatchSettings;
+  /** Told when a connection's run closes (webhook events); none: nobody is told. */
+  notifier?: RunNotifier | undefined;
 }
 
 export interface SyncSettings {

@@ -131,7 +131,7 @@ describe('citi-sync connect', () => {
     const r = await child.done;
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Connected "x" (tokens stored encrypted).');
-    expect(r.stdout).toContain('Sync it with: citi-sync sync --connection x');
+    expect(r.stdout).toContain('Sync it with: npx citi-sync sync --connection x'); // citi-sync is not on the test's PATH
 
     const rows = await connectionRows(t);
     expect(rows.map((c) => [c.id, c.status, c.scopes])).toEqual([['x', 'active', 'accounts_details_transactions customers_profiles']]);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
+import { cliCommand } from '../hint.ts';
 import type { Config } from '../../config/index.ts';
 import { ConsentError, runCodeFlow } from '../../auth/codeFlow.ts';
 import { saveConsent } from '../../db/connections.ts';
@@ -16,6 +17,7 @@ interface ConnectOptions {
   country?: string;
   open: boolean;
   port?: number;
+  listenHost?: string;
   sync?: boolean;
 }
 
@@ -34,6 +36,7 @@ export function registerConnect(program: Command, config: () => Config): void {
     .option('--country <cc>', "the customer's market: US, SG, HK, AU, IN, … (default: CITI_COUNTRY)", countryArg)
     .option('--no-open', 'only print the consent URL, do not try to open a browser')
     .option('--port <n>', 'loopback port to receive the redirect on (default: the port of CITI_REDIRECT_URI)', portArg)
+    .option('--listen-host <host>', 'interface to receive the redirect on (default: the host of CITI_REDIRECT_URI; 0.0.0.0 in a container whose port is published)')
     .option('--sync', 'sync the new connection right away, without asking')
     .action(async (o: ConnectOptions) => {
       const cfg = config();
@@ -52,6 +55,7 @@ export function registerConnect(program: Command, config: () => Config): void {
           tokens = await runCodeFlow({
             oauth: client.oauth,
             redirectUri,
+            listenHost: o.listenHost,
             open: (url) => {
               out.write(`Open this URL in a browser and approve access:\n\n  ${url}\n\nWaiting for Citi to redirect to ${redirectUri} ...\n`);
               if (o.open && out.isTTY) openInBrowser(url);
@@ -68,7 +72,7 @@ export function registerConnect(program: Command, config: () => Config): void {
         out.write(`Connected "${o.id}" (tokens stored encrypted).\n`);
         const syncNow = o.sync ?? (process.stdin.isTTY && out.isTTY ? await confirm('Sync it now? [y/N] ') : false);
         if (!syncNow) {
-          out.write(`Sync it with: citi-sync sync --connection ${o.id}\n`);
+          out.write(`Sync it with: ${cliCommand(`sync --connection ${o.id}`)}\n`);
           return;
         }
         const results = await runSync(app, client, { connectionId: o.id, full: false, waitMs: 0, trigger: 'cli' });

@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/index.ts';
 import { addConnection, listConnections, removeConnection } from '../../db/connections.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
-import { loggerFor, openApp } from '../app.ts';
+import { clientFrom, loggerFor, openApp } from '../app.ts';
 import { table } from '../progress.ts';
-import { UsageError } from '../exit.ts';
+import { CommandFailed, UsageError } from '../exit.ts';
+import { verifyConnection } from '../verifyConnection.ts';
+import { describeFatal } from '../describeError.ts';
 import { connectionIdArg } from '../validate.ts';
 import { countryArg } from './countryArg.ts';
 import { InvalidArgumentError } from 'commander';
@@ -21,18 +23,33 @@ export function registerConnection(program: Command, config: () => Config, hooks
     .option('--country <cc>', "the customer's market: US, SG, HK, AU, IN, … (default: CITI_COUNTRY)", countryArg)
     .option('--replace', 'replace the tokens of an existing connection')
     .option('--schedule <interval>', 'also schedule it: 30s, 15m, 6h or a five-field cron expression', scheduleArg)
-    .action(async (o: { id: string; refreshToken: string; country?: string; replace?: boolean; schedule?: string }) => {
+    .option('--no-verify', 'store the token without checking it with Citi (by default: refresh it and list the accounts)')
+    .action(async (o: { id: string; refreshToken: string; country?: string; replace?: boolean; schedule?: string; verify: boolean }) => {
       const cfg = config();
       const logger = loggerFor(cfg);
       if (!o.refreshToken.trim()) throw new UsageError('--refresh-token must not be empty');
       const cipher = cipherFromConfig(cfg, logger);
+      // Built first, so missing client credentials fail before anything is stored.
+      const client = o.verify ? clientFrom(cfg, logger) : undefined;
       const app = await openApp(cfg, logger);
       try {
         await addConnection(app.db, cipher, { id: o.id, refreshToken: o.refreshToken.trim(), country: o.country ?? cfg.CITI_COUNTRY }, { replace: o.replace ?? false });
+        if (client) {
+          try {
+            const accounts = await verifyConnection(app, client, o.id);
+            process.stdout.write(`connection ${o.id} added; Citi accepted the token (${accounts} account(s); the rotated token is stored)\n`);
+          } catch (err) {
+            // A new connection whose token does not work is not kept; a replaced one keeps its new
+            // state (e.g. needs_reauth) so status shows it.
+            if (!o.replace) await removeConnection(app.db, o.id, { purge: true });
+            throw new CommandFailed(`Citi did not accept the token for ${o.id}: ${describeFatal(err)}${o.replace ? '' : ' (nothing stored)'}`);
+          }
+        }
       } finally {
+        await client?.close();
         await app.close();
       }
-      process.stdout.write(`connection ${o.id} added\n`);
+      if (!client) process.stdout.write(`connection ${o.id} added (not verified)\n`);
       if (o.schedule) {
         if (!hooks.onAdded) throw new UsageError('--schedule needs worker mode support');
         await hooks.onAdded(o.id, o.schedule, cfg);

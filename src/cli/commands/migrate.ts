@@ -12,8 +12,11 @@ export function registerMigrate(program: Command, config: () => Config): void {
       const logger = loggerFor(cfg);
       const app = await openApp(cfg, logger, { requireMigrated: false });
       try {
-        await migrate(app.db);
-        process.stdout.write(`migrations applied (${app.db.kind === 'pglite' ? 'embedded database' : 'server database'})\n`);
+        const { applied } = await migrate(app.db);
+        const where = app.db.kind === 'pglite' ? 'embedded database' : 'server database';
+        // Says what changed, so a deploy log shows which migrations a release brought.
+        if (applied.length === 0) process.stdout.write(`database schema is up to date (${where}); nothing applied\n`);
+        else process.stdout.write(`applied ${applied.length} migration(s) to the ${where}:\n${applied.map((t) => `  ${t}\n`).join('')}`);
       } finally {
         await app.close();
       }

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { marketOf, runSandboxCli } from '../../sandbox/index.ts';
 import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
 
@@ -15,7 +16,13 @@ export function registerSandbox(program: Command): void {
     .option('--rate-limit <perSecond>', 'requests per second per client before 429 (0 = no limit)', nonNegativeIntArg, 10)
     .option('--users <n>', 'number of users', positiveIntArg, 3)
     .option('--transactions-per-account <n>', 'transactions per account', positiveIntArg)
-    .action(async (o: { country: string; port: number; host: string; seed: number; today?: string; autoConsent?: boolean; rateLimit: number; users: number; transactionsPerAccount?: number }) => {
+    // From the environment (never argv, which `ps` shows), so a stack can give the sandbox and the
+    // app the same credentials.
+    .addOption(new Option('--client-id <id>', 'the client id it accepts (default: derived from the seed)').env('CITI_CLIENT_ID'))
+    .addOption(new Option('--client-secret <secret>', 'the client secret it accepts').env('CITI_CLIENT_SECRET'))
+    .addOption(new Option('--client-secret-file <path>', 'read the client secret from this file (a mounted secret)').env('CITI_CLIENT_SECRET_FILE'))
+    .action(async (o: { country: string; port: number; host: string; seed: number; today?: string; autoConsent?: boolean; rateLimit: number; users: number; transactionsPerAccount?: number; clientId?: string; clientSecret?: string; clientSecretFile?: string }) => {
+      const clientSecret = o.clientSecretFile ? readFileSync(o.clientSecretFile, 'utf8').replace(/\r?\n$/, '') : o.clientSecret;
       const sb = await runSandboxCli({
         country: o.country,
         port: o.port,
@@ -26,6 +33,8 @@ export function registerSandbox(program: Command): void {
         rateLimit: o.rateLimit === 0 ? false : o.rateLimit,
         users: o.users,
         transactionsPerAccount: o.transactionsPerAccount,
+        clientId: o.clientId || undefined,
+        clientSecret: clientSecret || undefined,
       });
       await new Promise<void>((resolve) => {
         const stop = () => {

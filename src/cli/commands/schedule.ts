@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cliCommand } from '../hint.ts';
 import type { Config } from '../../config/index.ts';
 import { IntervalError, parseInterval, type Interval } from '../../queue/interval.ts';
 import { openQueues, type Queues } from '../../queue/queues.ts';
@@ -7,6 +8,7 @@ import { listSchedules, scheduleConnection, unscheduleConnection } from '../../q
 import { activeConnectionIds, connectionState, setSchedule } from '../../queue/sql/connections.ts';
 import { loggerFor, openApp } from '../app.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
+import { cronProblem, nextCronRuns } from '../../queue/nextRuns.ts';
 import { connectionIdArg } from '../validate.ts';
 
 interface Selector {
@@ -20,8 +22,10 @@ export function registerSchedule(program: Command, config: () => Config): void {
     .description('sync connections on an interval, run by `citi-sync worker` (idempotent: re-run to change it)')
     .option('--connection <id>', 'this connection', connectionIdArg)
     .option('--all', 'every active connection now (a connection added later needs `connection add --schedule`)')
-    .requiredOption('--every <interval>', 'e.g. 30s, 15m, 6h, 1d, or a five-field cron expression in UTC ("0 */6 * * *")')
-    .action(async (o: Selector & { every: string }) => {
+    .option('--every <interval>', 'e.g. 30s, 15m, 6h, 1d, or a five-field cron expression in UTC ("0 */6 * * *")')
+    .action(async (o: Selector & { every?: string }) => {
+      // Not a commander requiredOption: it would be demanded of `schedule list` too.
+      if (o.every === undefined) throw new UsageError(`required option '--every <interval>' not specified (or: ${cliCommand('schedule list')})`);
       checkSelector(o);
       const interval = intervalArg(o.every);
       const cfg = config();
@@ -71,7 +75,11 @@ function checkSelector(o: Selector): void {
 
 function intervalArg(text: string): Interval {
   try {
-    return parseInterval(text);
+    const interval = parseInterval(text);
+    // What BullMQ's cron library rejects (a date that never comes) fails here, not in the worker.
+    const problem = interval.kind === 'cron' ? cronProblem(interval.pattern) : undefined;
+    if (problem && interval.kind === 'cron') throw new UsageError(`--every: "${interval.pattern}" is not a cron expression BullMQ can run: ${problem}`);
+    return interval;
   } catch (err) {
     if (err instanceof IntervalError) throw new UsageError(`--every: ${err.message}`);
     throw err;
@@ -79,7 +87,9 @@ function intervalArg(text: string): Interval {
 }
 
 function describe(i: Interval): string {
-  return i.kind === 'every' ? `every ${i.text}` : `on cron "${i.pattern}" (UTC, at a per-connection second)`;
+  if (i.kind === 'every') return `every ${i.text}`;
+  const next = nextCronRuns(i.pattern, 3).map((d) => d.toISOString().replace('T', ' ').replace(/:00\.000Z$/, ''));
+  return `on cron "${i.pattern}" (UTC, at a per-connection second; next: ${next.join(', ')})`;
 }
 
 async function targets(cfg: Config, o: Selector): Promise<string[]> {
@@ -87,7 +97,7 @@ async function targets(cfg: Config, o: Selector): Promise<string[]> {
   try {
     if (o.all) return await activeConnectionIds(app.db);
     const state = await connectionState(app.db, o.connection!);
-    if (!state) throw new UsageError(`no connection with id ${o.connection} (see: citi-sync connection list)`);
+    if (!state) throw new UsageError(`no connection with id ${o.connection} (see: ${cliCommand('connection list')})`);
     if (state.status !== 'active') throw new UsageError(`connection ${o.connection} is ${state.status}; it cannot be synced until it is active again`);
     return [o.connection!];
   } finally {

@@ -4,7 +4,9 @@ import { openQueues, type Queues } from '../../queue/queues.ts';
 import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
 import { gatherStatus, type StatusReport } from '../../queue/status.ts';
 import { loggerFor, openApp } from '../app.ts';
-import { table } from '../progress.ts';
+import { shortId, table } from '../progress.ts';
+import { listWorkers, type WorkerList } from '../../queue/heartbeat.ts';
+import { cliCommand } from '../hint.ts';
 
 export function registerStatus(program: Command, config: () => Config): void {
   program
@@ -16,16 +18,18 @@ export function registerStatus(program: Command, config: () => Config): void {
       const app = await openApp(cfg, loggerFor(cfg));
       let queues: Queues | undefined;
       let redisError: string | undefined;
+      let workers: WorkerList | undefined;
       let disconnect = () => {};
       try {
         try {
           const redis = await tryConnectRedis(cfg.REDIS_URL, 1500);
           queues = openQueues(redis, cfg.CITI_SYNC_QUEUE_PREFIX);
           disconnect = () => redis.disconnect();
+          workers = await listWorkers(redis, cfg.CITI_SYNC_QUEUE_PREFIX);
         } catch (err) {
           redisError = err instanceof RedisUnavailableError ? err.detail : (err as Error).message;
         }
-        const report = await gatherStatus(app.db, queues, redisError);
+        const report = await gatherStatus(app.db, queues, redisError, workers);
         process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
       } finally {
         await queues?.close();
@@ -37,7 +41,7 @@ export function registerStatus(program: Command, config: () => Config): void {
 
 export function formatStatus(r: StatusReport): string {
   const out: string[] = [];
-  if (r.connections.length === 0) out.push('no connections yet: add one with `citi-sync connect` or `citi-sync connection add`\n');
+  if (r.connections.length === 0) out.push(`no connections yet: add one with \`${cliCommand('connect --id <id>')}\` or \`${cliCommand('connection add')}\`\n`);
   else {
     out.push(
       table(
@@ -56,13 +60,37 @@ export function formatStatus(r: StatusReport): string {
       ),
     );
     for (const c of r.connections) {
-      if (c.state !== 'active' && c.stateReason) out.push(`${c.id}: ${c.stateReason}\n`);
+      if (c.needsReconsent) out.push(`${c.id}: needs re-consent${c.stateReason ? ` (${c.stateReason})` : ''}: run ${cliCommand(`connect --id ${c.id}`)}\n`);
+      else if (c.state !== 'active' && c.stateReason) out.push(`${c.id}: ${c.stateReason}\n`);
       else if (c.lastRun?.error) out.push(`${c.id}: last run: ${c.lastRun.error}\n`);
+      for (const a of c.accountProblems) {
+        const retry = a.state === 'retrying' && a.nextAttemptAt ? `, attempt ${(a.attempts ?? 0) + 1} at ${shortTime(a.nextAttemptAt)}` : '';
+        out.push(`  ${shortId(a.accountId)}: ${a.state}${retry}: ${clip(a.reason)}${a.page ? ` (at ${a.page})` : ''}\n`);
+      }
     }
   }
   if (!r.redis.reachable) {
     out.push(`\nRedis: ${r.redis.error}; schedules and failed jobs are not shown.\n`);
     return out.join('');
+  }
+  if (r.workers) {
+    const { live, lost } = r.workers;
+    out.push(`\nworkers: ${live.length} live${lost.length ? `, ${lost.length} lost` : ''}\n`);
+    if (live.length + lost.length > 0) {
+      out.push(
+        table(
+          ['worker', 'state', 'version', 'started', 'last beat', 'jobs'],
+          [...live.map((w) => ({ w, state: 'live' })), ...lost.map((w) => ({ w, state: 'lost' }))].map(({ w, state }) => [
+            `${w.host}:${w.pid}`,
+            state,
+            w.version,
+            shortTime(w.startedAt),
+            shortTime(w.lastBeatAt),
+            `${w.jobsInFlight}/${w.concurrency}`,
+          ]),
+        ),
+      );
+    }
   }
   const q = r.redis.queues;
   out.push(
@@ -87,9 +115,13 @@ export function formatStatus(r: StatusReport): string {
           ]),
         ),
     );
-    if (r.failedJobs.length > 20) out.push(`(${r.failedJobs.length - 20} more: citi-sync status --json)\n`);
+    if (r.failedJobs.length > 20) out.push(`(${r.failedJobs.length - 20} more: ${cliCommand('status --json')})\n`);
   }
   return out.join('');
+}
+
+function clip(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
 function shortTime(iso: string): string {

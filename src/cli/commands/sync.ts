@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { cliCommand } from '../hint.ts';
 import type { Config } from '../../config/index.ts';
 import { listConnections } from '../../db/connections.ts';
 import { ConnectionUnusableError } from '../../auth/errors.ts';
 import { syncConnection, SyncInProgressError, type ConnectionResult, type SyncTrigger } from '../../sync/index.ts';
 import { clientFrom, loggerFor, openApp, syncDeps, type App } from '../app.ts';
-import { createProgress, formatSummary } from '../progress.ts';
+import { createProgress, formatSummary, totalsOf } from '../progress.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
 import { connectionIdArg, nonNegativeIntArg } from '../validate.ts';
 import type { CitiClient } from '../../citi/index.ts';
@@ -16,19 +17,27 @@ export function registerSync(program: Command, config: () => Config): void {
     .option('--connection <id>', 'only this connection (default: every active one)', connectionIdArg)
     .option('--full', 'walk the whole history again instead of the incremental window')
     .option('--wait <seconds>', 'if another process is syncing the connection, wait this long for it', nonNegativeIntArg, 0)
-    .action(async (o: { connection?: string; full?: boolean; wait: number }) => {
+    .option('--json', 'print the run summary as JSON on stdout (failures still go to stderr and the exit code)')
+    .action(async (o: { connection?: string; full?: boolean; wait: number; json?: boolean }) => {
       const cfg = config();
       const logger = loggerFor(cfg);
       const client = clientFrom(cfg, logger);
       const app = await openApp(cfg, logger);
       try {
         const results = await runSync(app, client, { connectionId: o.connection, full: o.full ?? false, waitMs: o.wait * 1000, trigger: 'cli' });
-        reportAndExit(results);
+        if (o.json) process.stdout.write(JSON.stringify(syncSummaryJson(results), null, 2) + '\n');
+        reportAndExit(results, { summary: !o.json });
       } finally {
         await client.close();
         await app.close();
       }
     });
+}
+
+/** `sync --json`: every connection's run and accounts (as ConnectionResult), and the totals. */
+export function syncSummaryJson(results: Array<ConnectionResult | { connectionId: string; error: string }>) {
+  const done = results.filter((r): r is ConnectionResult => 'accounts' in r);
+  return { connections: results, totals: totalsOf(done) };
 }
 
 export async function runSync(
@@ -39,8 +48,8 @@ export async function runSync(
   const deps = { ...syncDeps(app, client), now: o.now };
   const all = await listConnections(app.db);
   const targets = o.connectionId ? all.filter((c) => c.id === o.connectionId) : all.filter((c) => c.status === 'active');
-  if (o.connectionId && targets.length === 0) throw new UsageError(`no connection with id ${o.connectionId} (see: citi-sync connection list)`);
-  if (targets.length === 0) throw new UsageError('no active connections: add one with `citi-sync connect --id <id>` or `citi-sync connection add`');
+  if (o.connectionId && targets.length === 0) throw new UsageError(`no connection with id ${o.connectionId} (see: ${cliCommand('connection list')})`);
+  if (targets.length === 0) throw new UsageError(`no active connections: add one with \`${cliCommand('connect --id <id>')}\` or \`${cliCommand('connection add')}\``);
   const progress = createProgress();
   const results: Array<ConnectionResult | { connectionId: string; error: string }> = [];
   try {
@@ -55,6 +64,8 @@ export async function runSync(
     }
   } finally {
     progress.stop();
+    // Events are sent in the background; give them a moment before the process exits.
+    await deps.notifier?.flush(10_000);
   }
   return results;
 }

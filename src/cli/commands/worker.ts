@@ -11,10 +11,14 @@ import { RedisGate } from '../../queue/redisGate.ts';
 import { connectRedis, tryConnectRedis } from '../../queue/redis.ts';
 import { startOpsServer, type OpsServer } from '../../queue/server.ts';
 import { startWorkers, type WorkerSet } from '../../queue/workers.ts';
+import { listWorkers, startHeartbeat, type Heartbeat } from '../../queue/heartbeat.ts';
+import { VERSION } from '../../version.ts';
+import { notifierFrom } from '../../notify/fromConfig.ts';
 import type { SyncDeps } from '../../sync/index.ts';
 import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
+import { underNpm, watchParent } from '../parentWatch.ts';
 import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
 
 interface WorkerFlags {
@@ -49,6 +53,7 @@ export function registerWorker(program: Command, config: () => Config): void {
 async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<void> {
   const concurrency = o.concurrency ?? cfg.CITI_SYNC_WORKER_CONCURRENCY;
   const cipher = cipherFromConfig(cfg, logger);
+  const notifier = notifierFrom(cfg, logger);
   // Fail at start-up with one line when Redis is down, instead of waiting for it forever.
   (await tryConnectRedis(cfg.REDIS_URL)).disconnect();
   // Each running account job holds a session for its advisory lock and needs another for its pages.
@@ -57,7 +62,9 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   let client: CitiClient | undefined;
   let server: OpsServer | undefined;
+  let heartbeat: Heartbeat | undefined;
   const closeRest = async () => {
+    await heartbeat?.stop().catch(() => undefined);
     await server?.close();
     await client?.close();
     await redis.quit().catch(() => redis.disconnect());
@@ -76,7 +83,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     });
     const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
     client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
-    const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg) };
+    const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg), notifier };
     set = await startWorkers({
       connection: redis,
       prefix,
@@ -88,6 +95,14 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     });
     const queues = [set.queues.connection, set.queues.account, set.queues.refresh];
     metrics.watchQueues(queues);
+    let inFlight = 0;
+    for (const w of set.workers) {
+      w.on('active', () => inFlight++);
+      w.on('completed', () => (inFlight = Math.max(0, inFlight - 1)));
+      w.on('failed', () => (inFlight = Math.max(0, inFlight - 1)));
+    }
+    heartbeat = await startHeartbeat(redis, { prefix, version: VERSION, concurrency, jobsInFlight: () => inFlight, logger });
+    metrics.watchWorkers(() => listWorkers(redis, prefix));
     if (o.metricsPort !== undefined) {
       server = await startOpsServer({
         port: o.metricsPort,
@@ -102,7 +117,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     throw err;
   }
 
-  const signal = await nextSignal();
+  const signal = await nextSignal(logger);
   logger.info({ signal, graceSeconds: o.grace }, 'shutting down: finishing current pages');
   // A second signal means "now": the jobs' locks lapse and other workers take them over.
   const again = () => {
@@ -112,19 +127,26 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   process.once('SIGTERM', again);
   process.once('SIGINT', again);
   const clean = await set.close(o.grace * 1000);
+  await notifier?.flush(10_000);
   await closeRest();
   logger.info({ clean }, 'worker stopped');
 }
 
-function nextSignal(): Promise<NodeJS.Signals> {
+function nextSignal(logger: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let unwatch = () => {};
     const on = (s: NodeJS.Signals) => {
       process.off('SIGTERM', on);
       process.off('SIGINT', on);
+      unwatch();
       resolve(s);
     };
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
+    if (underNpm()) {
+      logger.warn('started through npm, which does not pass SIGTERM on: stopping when npm exits (run node_modules/.bin/citi-sync directly instead)');
+      unwatch = watchParent(() => on('SIGTERM'));
+    }
   });
 }
 

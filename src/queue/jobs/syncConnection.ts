@@ -1,5 +1,6 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { ConnectionUnusableError } from '../../auth/errors.ts';
+import { afterRunClosed } from '../../notify/afterRunClosed.ts';
 import { CountingTokens } from '../../sync/countingTokens.ts';
 import { refreshAccounts, tokensFor, type AccountResult, type StoredAccount } from '../../sync/index.ts';
 import { finishConnectionRun, startRun } from '../../sync/sql/runs.ts';
@@ -29,7 +30,12 @@ export function connectionProcessor(ctx: JobContext) {
       const id = await enqueueSync(ctx.queues.connection, connectionId, 'schedule');
       return { enqueued: id };
     }
-    return processSyncConnection(ctx, job as Job<SyncConnectionData>, token);
+    const data = () => (job as Job<SyncConnectionData>).data;
+    // A no-op until the run has closed (waiting for children, or a retry to come).
+    return processSyncConnection(ctx, job as Job<SyncConnectionData>, token).finally(async () => {
+      const { connectionId, runId } = data();
+      if (runId) await afterRunClosed(ctx.deps, connectionId, runId);
+    });
   };
 }
 
