@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenCipher } from '../../src/auth/crypto.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { lines, runCli } from './support/cli.ts';
 
@@ -8,6 +12,7 @@ import { lines, runCli } from './support/cli.ts';
  */
 const KEY = 'ab'.repeat(32);
 const HINT = '(run citi-sync --help for usage)';
+const PW = 'Pa55w0rd-zq9';
 
 interface Case {
   name: string;
@@ -45,6 +50,20 @@ describe('bad CLI and config input', () => {
     { name: '--id longer than 64', args: ['connection', 'add', '--id', 'a'.repeat(65), '--refresh-token', 'x'], says: /--id .*1-64/ },
     { name: 'bad cron for schedule', args: ['schedule', '--connection', 'c1', '--every', '61 * * * *'], says: /--every: .*61/ },
     { name: 'negative --wait', args: ['sync', '--wait', '-1'], says: /--wait/ },
+    // Issue 10 item 9: a URL's password is never echoed, even when the URL does not parse.
+    { name: 'DATABASE_URL with a typo in the scheme', args: ['sync'], env: { DATABASE_URL: `postgress://u:${PW}@h/db` }, says: /^citi-sync: invalid configuration: DATABASE_URL: .*\(got "postgress:\/\/u:\*\*\*@h\/db"\)$/ },
+    { name: 'DATABASE_URL with a slash missing', args: ['sync'], env: { DATABASE_URL: `postgres:u:${PW}@h/db` }, says: /DATABASE_URL: .*\(got "\*\*\*@h\/db"\)$/ },
+    { name: 'REDIS_URL without its colon', args: ['sync'], env: { REDIS_URL: `redis//:${PW}@h:6379` }, says: /REDIS_URL: .*\(got "\*\*\*@h:6379"\)$/ },
+    { name: 'CITI_API_BASE_URL with credentials and a bad scheme', args: ['sync'], env: { CITI_API_BASE_URL: `htps://user:${PW}@api.example.com` }, says: /CITI_API_BASE_URL: .*\(got "htps:\/\/user:\*\*\*@api.example.com"\)$/ },
+    // Issue 10 item 12: small validation gaps.
+    { name: 'queue prefix without braces', args: ['sync'], env: { CITI_SYNC_QUEUE_PREFIX: 'citi-sync' }, says: /CITI_SYNC_QUEUE_PREFIX: must contain one \{hash tag\} in braces/ },
+    { name: 'a cron that never fires, for schedule', args: ['schedule', '--connection', 'c1', '--every', '0 0 31 2 *'], says: /--every: cron "0 0 31 2 \*" never fires/ },
+    { name: 'a cron that never fires, for connection add --schedule', args: ['connection', 'add', '--id', 'c9', '--refresh-token', 'x', '--schedule', '0 0 31 2 *'], says: /--schedule.*never fires/ },
+    { name: '--metrics-port out of range', args: ['worker', '--metrics-port', '70000'], says: /--metrics-port.*70000.*0-65535/ },
+    { name: 'both --refresh-token and --refresh-token-file', args: ['connection', 'add', '--id', 'c9', '--refresh-token', 'x', '--refresh-token-file', '-'], says: /exactly one of --refresh-token/ },
+    { name: 'neither --refresh-token nor --refresh-token-file', args: ['connection', 'add', '--id', 'c9'], says: /exactly one of --refresh-token/ },
+    { name: '--refresh-token-file that does not exist', args: ['connection', 'add', '--id', 'c9', '--refresh-token-file', '/nonexistent/token'], says: /--refresh-token-file: cannot read \/nonexistent\/token \(ENOENT\)/ },
+    { name: '--refresh-token-file - with empty standard input', args: ['connection', 'add', '--id', 'c9', '--refresh-token-file', '-'], says: /--refresh-token-file: standard input is empty/ },
   ];
 
   it.concurrent.each(cases)('$name: one line, exit 2', async (c) => {
@@ -55,6 +74,44 @@ describe('bad CLI and config input', () => {
     // Never echoes a secret back.
     expect(r.stderr).not.toContain('secret');
     expect(r.stderr).not.toContain(KEY);
+    expect(r.stderr).not.toContain(PW);
     expect(r.stdout).toBe('');
+  });
+
+  it('nothing was stored by any of them', async () => {
+    const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.connections`);
+    expect(rows).toEqual([{ n: 0 }]);
+  });
+
+  it('an unreachable DATABASE_URL is named without its password (exit 1)', async () => {
+    const r = await runCli(['sync'], { ...base(), DATABASE_URL: `postgres://u:${PW}@127.0.0.1:1/db` }, 60_000);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^citi-sync: cannot connect to Postgres at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: /)]);
+    expect(r.stderr).not.toContain(PW);
+  });
+
+  it('the refresh token is read from a file or standard input, never needing the command line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citi-sync-token-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'refresh-from-file\n', { mode: 0o600 });
+    try {
+      const fromFile = await runCli(['connection', 'add', '--id', 'f1', '--refresh-token-file', file], base(), 60_000);
+      expect({ code: fromFile.code, out: fromFile.stdout }).toEqual({ code: 0, out: 'connection f1 added\n' });
+      const fromStdin = await runCli(['connection', 'add', '--id', 'f2', '--refresh-token-file', '-'], base(), 60_000, { input: 'refresh-from-stdin\n' });
+      expect({ code: fromStdin.code, out: fromStdin.stdout }).toEqual({ code: 0, out: 'connection f2 added\n' });
+      const cipher = new TokenCipher(Buffer.from(KEY, 'hex'));
+      const { rows } = await t.db.query<{ id: string; refresh_token_enc: string }>(`SELECT id, refresh_token_enc FROM citi_sync.connections ORDER BY id`);
+      expect(rows.map((r) => [r.id, cipher.decrypt(r.refresh_token_enc)])).toEqual([
+        ['f1', 'refresh-from-file'],
+        ['f2', 'refresh-from-stdin'],
+      ]);
+      const help = await runCli(['connection', 'add', '--help'], {}, 60_000);
+      const text = help.stdout.replace(/\s+/g, ' ');
+      expect(text).toContain('--refresh-token-file <path> read the refresh token from this file, or from standard input with "-"');
+      expect(text).toContain('visible to other users in `ps`: prefer --refresh-token-file');
+    } finally {
+      await t.db.query(`DELETE FROM citi_sync.connections`);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

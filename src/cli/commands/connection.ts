@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.ts';
 import { addConnection, listConnections, removeConnection } from '../../db/connections.ts';
@@ -16,17 +17,18 @@ export function registerConnection(program: Command, config: () => Config, hooks
     .command('add')
     .description('register an existing consent by its refresh token (stored encrypted)')
     .requiredOption('--id <id>', 'your id for this connection (letters, digits, - _ .)', connectionIdArg)
-    .requiredOption('--refresh-token <token>', 'the refresh token from the OAuth code flow')
+    .option('--refresh-token <token>', 'the refresh token from the OAuth code flow (visible to other users in `ps`: prefer --refresh-token-file)')
+    .option('--refresh-token-file <path>', 'read the refresh token from this file, or from standard input with "-"')
     .option('--replace', 'replace the tokens of an existing connection')
     .option('--schedule <interval>', 'also schedule it: 30s, 15m, 6h or a five-field cron expression', scheduleArg)
-    .action(async (o: { id: string; refreshToken: string; replace?: boolean; schedule?: string }) => {
+    .action(async (o: { id: string; refreshToken?: string; refreshTokenFile?: string; replace?: boolean; schedule?: string }) => {
+      const refreshToken = await refreshTokenFrom(o);
       const cfg = config();
       const logger = loggerFor(cfg);
-      if (!o.refreshToken.trim()) throw new UsageError('--refresh-token must not be empty');
       const cipher = cipherFromConfig(cfg, logger);
       const app = await openApp(cfg, logger);
       try {
-        await addConnection(app.db, cipher, { id: o.id, refreshToken: o.refreshToken.trim() }, { replace: o.replace ?? false });
+        await addConnection(app.db, cipher, { id: o.id, refreshToken }, { replace: o.replace ?? false });
       } finally {
         await app.close();
       }
@@ -77,6 +79,48 @@ export function registerConnection(program: Command, config: () => Config, hooks
         await app.close();
       }
     });
+}
+
+/** Refresh tokens are a few hundred bytes; a bigger input is the wrong file. */
+const MAX_TOKEN_BYTES = 16 * 1024;
+
+/**
+ * The refresh token from exactly one of --refresh-token and --refresh-token-file (a path, or "-"
+ * for standard input). An argument is visible to every user of the machine in `ps`; a file or a
+ * pipe is not.
+ */
+async function refreshTokenFrom(o: { refreshToken?: string; refreshTokenFile?: string }): Promise<string> {
+  if ((o.refreshToken === undefined) === (o.refreshTokenFile === undefined)) {
+    throw new UsageError('give the refresh token with exactly one of --refresh-token <token> or --refresh-token-file <path|->');
+  }
+  if (o.refreshToken !== undefined) {
+    if (!o.refreshToken.trim()) throw new UsageError('--refresh-token must not be empty');
+    return o.refreshToken.trim();
+  }
+  const source = o.refreshTokenFile!;
+  let bytes: Buffer;
+  try {
+    bytes = source === '-' ? await readBounded(process.stdin) : await readBounded(createReadStream(source));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--refresh-token-file: cannot read ${source === '-' ? 'standard input' : source} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const token = bytes.toString('utf8').trim();
+  if (!token) throw new UsageError(`--refresh-token-file: ${source === '-' ? 'standard input' : source} is empty`);
+  if (/\s/.test(token)) throw new UsageError(`--refresh-token-file: ${source === '-' ? 'standard input' : source} must hold one token (found whitespace inside it)`);
+  return token;
+}
+
+async function readBounded(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += b.length;
+    if (size > MAX_TOKEN_BYTES) throw new UsageError(`--refresh-token-file: more than ${MAX_TOKEN_BYTES} bytes; a refresh token is much shorter`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Validated before anything is stored, so a typo in the interval adds nothing. */

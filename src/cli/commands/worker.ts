@@ -11,15 +11,17 @@ import { RedisGate } from '../../queue/redisGate.ts';
 import { connectRedis, tryConnectRedis } from '../../queue/redis.ts';
 import { startOpsServer, type OpsServer } from '../../queue/server.ts';
 import { startWorkers, type WorkerSet } from '../../queue/workers.ts';
+import { openQueues, type Queues } from '../../queue/queues.ts';
 import type { SyncDeps } from '../../sync/index.ts';
 import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
-import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
+import { nonNegativeIntArg, portArg, positiveIntArg } from '../validate.ts';
 
 interface WorkerFlags {
   concurrency?: number;
   metricsPort?: number;
+  metricsHost?: string;
   dashboard?: boolean;
   grace: number;
   lockDuration: number;
@@ -31,8 +33,9 @@ export function registerWorker(program: Command, config: () => Config): void {
     .command('worker')
     .description('run queue workers: scheduled syncs, one job per account, consent refreshes (needs Redis and DATABASE_URL)')
     .option('--concurrency <n>', 'jobs at once per queue in this process (default: CITI_SYNC_WORKER_CONCURRENCY)', positiveIntArg)
-    .option('--metrics-port <port>', 'serve /metrics (Prometheus) and /healthz on this port', nonNegativeIntArg)
-    .option('--dashboard', 'also serve the bull-board dashboard at /admin/queues (needs --metrics-port)')
+    .option('--metrics-port <port>', 'serve /metrics (Prometheus) and /healthz on this port', portArg)
+    .option('--metrics-host <host>', 'the address to serve them on (default: CITI_SYNC_METRICS_HOST, 127.0.0.1); 0.0.0.0 for every interface')
+    .option('--dashboard', 'also serve the bull-board dashboard at /admin/queues (needs --metrics-port); read-only unless CITI_SYNC_DASHBOARD_TOKEN is set')
     .option('--grace <seconds>', 'on SIGTERM, wait this long for running jobs to reach a page boundary', nonNegativeIntArg, 30)
     .addOption(new Option('--lock-duration <ms>', 'job lock lifetime; a killed worker\'s jobs move on after about this plus --stalled-interval').argParser(positiveIntArg).default(30_000))
     .addOption(new Option('--stalled-interval <ms>', 'how often to look for jobs of dead workers').argParser(positiveIntArg).default(15_000))
@@ -42,6 +45,7 @@ export function registerWorker(program: Command, config: () => Config): void {
         throw new UsageError('worker mode needs a server Postgres: set DATABASE_URL (the embedded database serves one local process only)');
       }
       if (o.dashboard && o.metricsPort === undefined) throw new UsageError('--dashboard needs --metrics-port <port>');
+      if (o.metricsHost !== undefined && !o.metricsHost.trim()) throw new UsageError('--metrics-host must not be empty');
       await runWorker(cfg, loggerFor(cfg), o);
     });
 }
@@ -57,8 +61,10 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   let client: CitiClient | undefined;
   let server: OpsServer | undefined;
+  let dashboardQueues: Queues | undefined;
   const closeRest = async () => {
     await server?.close();
+    await dashboardQueues?.close();
     await client?.close();
     await redis.quit().catch(() => redis.disconnect());
     await db.close();
@@ -76,6 +82,30 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
     client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
     const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg) };
+    // The ops port is bound before any worker takes a job: a port in use or a bad host then stops
+    // the start with one line, instead of failing after jobs were taken. The dashboard gets queue
+    // handles of its own for the same reason.
+    if (o.metricsPort !== undefined) {
+      if (o.dashboard) dashboardQueues = openQueues(redis, prefix);
+      try {
+        server = await startOpsServer({
+          port: o.metricsPort,
+          host: o.metricsHost?.trim() ?? cfg.CITI_SYNC_METRICS_HOST,
+          metrics,
+          logger,
+          checks: { redis: () => redis.ping(), postgres: () => db.query('SELECT 1') },
+          dashboard: dashboardQueues
+            ? { queues: [dashboardQueues.connection, dashboardQueues.account, dashboardQueues.refresh], token: cfg.CITI_SYNC_DASHBOARD_TOKEN }
+            : undefined,
+        });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES' || code === 'EAI_AGAIN') {
+          throw new UsageError(`--metrics-host/--metrics-port: cannot listen on ${o.metricsHost?.trim() ?? cfg.CITI_SYNC_METRICS_HOST}:${o.metricsPort} (${code})`);
+        }
+        throw err;
+      }
+    }
     set = await startWorkers({
       connection: redis,
       prefix,
@@ -85,17 +115,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
       lockDurationMs: o.lockDuration,
       stalledIntervalMs: o.stalledInterval,
     });
-    const queues = [set.queues.connection, set.queues.account, set.queues.refresh];
-    metrics.watchQueues(queues);
-    if (o.metricsPort !== undefined) {
-      server = await startOpsServer({
-        port: o.metricsPort,
-        metrics,
-        logger,
-        checks: { redis: () => redis.ping(), postgres: () => db.query('SELECT 1') },
-        dashboard: o.dashboard ? { queues } : undefined,
-      });
-    }
+    metrics.watchQueues([set.queues.connection, set.queues.account, set.queues.refresh]);
   } catch (err) {
     await closeRest();
     throw err;
