@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenCipher } from '../../src/auth/crypto.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { lines, runCli } from './support/cli.ts';
+import { lines, runCli, spawnCli } from './support/cli.ts';
 
 /**
  * Bad input at the edge: one line naming the problem (commander may add its "(run citi-sync --help
@@ -88,6 +88,21 @@ describe('bad CLI and config input', () => {
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toEqual([expect.stringMatching(/^citi-sync: cannot connect to Postgres at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: /)]);
     expect(r.stderr).not.toContain(PW);
+  });
+
+  it('CITI_REDIRECT_URI on http://[::1] works: connect listens there (it crashed with a stack trace)', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawnCli(['connect', '--id', 'v6', '--no-open'], { ...base(), CITI_REDIRECT_URI: `http://[::1]:${port}/callback` });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!child.stdout().includes('Waiting for Citi to redirect') && child.proc.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect({ exit: child.proc.exitCode, stderr: child.stderr() }).toEqual({ exit: null, stderr: '' });
+      expect(child.stdout()).toContain(encodeURIComponent(`http://[::1]:${port}/callback`));
+      expect((await fetch(`http://[::1]:${port}/elsewhere`)).status).toBe(404);
+    } finally {
+      child.proc.kill('SIGKILL');
+      await child.done;
+    }
   });
 
   it('the refresh token is read from a file or standard input, never needing the command line', async () => {
