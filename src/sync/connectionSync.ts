@@ -8,6 +8,7 @@ import { storedAccounts, upsertAccounts, type StoredAccount } from './sql/accoun
 import { closeInterruptedRuns, finishConnectionRun, startRun } from './sql/runs.ts';
 import type { AccountResult, ConnectionResult, SyncDeps, SyncOptions } from './types.ts';
 import { CountingTokens } from './countingTokens.ts';
+import { isSqlState } from '../db/sqlstate.ts';
 
 
 function skipped(accountId: string, reason: string): AccountResult {
@@ -28,7 +29,15 @@ export function tokensFor(deps: SyncDeps, connectionId: string): ConnectionToken
 export async function refreshAccounts(deps: SyncDeps, connectionId: string, tokens: AccessTokenProvider): Promise<StoredAccount[]> {
   const accounts = [];
   for await (const a of deps.client.accounts(tokens)) accounts.push(a);
-  await upsertAccounts(deps.db, connectionId, accounts, deps.now?.() ?? new Date());
+  try {
+    await upsertAccounts(deps.db, connectionId, accounts, deps.now?.() ?? new Date());
+  } catch (err) {
+    // Purged while the accounts were being listed (worker mode lists them without the sync lock).
+    if (isSqlState(err, 'foreign_key_violation')) {
+      throw new ConnectionUnusableError(connectionId, 'removed', 'it was deleted (connection remove --purge) while its accounts were listed', { cause: err });
+    }
+    throw err;
+  }
   const stored = await storedAccounts(deps.db, connectionId);
   const current = new Set(accounts.map((a) => a.accountId));
   return stored.filter((s) => current.has(s.accountId));

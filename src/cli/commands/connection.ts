@@ -1,12 +1,21 @@
 import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.ts';
-import { addConnection, listConnections, removeConnection } from '../../db/connections.ts';
+import { addConnection, listConnections } from '../../db/connections.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
-import { loggerFor, openApp } from '../app.ts';
+import { clientFrom, loggerFor, openApp } from '../app.ts';
 import { table } from '../progress.ts';
-import { UsageError } from '../exit.ts';
-import { connectionIdArg } from '../validate.ts';
+import { CommandFailed, EXIT, UsageError } from '../exit.ts';
+import { connectionIdArg, nonNegativeIntArg } from '../validate.ts';
+import { removeConnectionSafely, type RemovalReport } from '../connectionRemoval.ts';
+import { SyncInProgressError } from '../../sync/locks.ts';
+import { ConfigError } from '../../config/index.ts';
+import type { Logger } from '../../log/logger.ts';
+import type { CitiClient } from '../../citi/index.ts';
+import type { TokenCipher } from '../../auth/crypto.ts';
+import { openQueues } from '../../queue/queues.ts';
+import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
+import { unscheduleConnection } from '../../queue/scheduling.ts';
 import { InvalidArgumentError } from 'commander';
 import { IntervalError, parseInterval } from '../../queue/interval.ts';
 
@@ -65,20 +74,77 @@ export function registerConnection(program: Command, config: () => Config, hooks
 
   conn
     .command('remove')
-    .description('stop syncing a connection: its tokens are deleted, its data kept (or --purge it)')
+    .description('stop syncing a connection: the grant is revoked at Citi, its tokens and schedule deleted, its data kept (or --purge it)')
     .requiredOption('--id <id>', 'the connection id', connectionIdArg)
-    .option('--purge', 'also delete every account, transaction and run of it')
-    .action(async (o: { id: string; purge?: boolean }) => {
+    .option('--purge', 'also delete every account, transaction and run of it (run it again to delete what an interrupted purge left)')
+    .option('--wait <seconds>', 'if the connection is being synced, wait this long for the sync to finish', nonNegativeIntArg, 0)
+    .action(async (o: { id: string; purge?: boolean; wait: number }) => {
       const cfg = config();
-      const app = await openApp(cfg, loggerFor(cfg));
+      const logger = loggerFor(cfg);
+      const purge = o.purge ?? false;
+      const { client, cipher, cannotRevoke } = revoker(cfg, logger);
+      const app = await openApp(cfg, logger);
+      let report: RemovalReport;
       try {
-        const removed = await removeConnection(app.db, o.id, { purge: o.purge ?? false });
-        if (!removed) throw new UsageError(`no connection with id ${o.id}`);
-        process.stdout.write(o.purge ? `connection ${o.id} and its data deleted\n` : `connection ${o.id} revoked; its data is kept\n`);
+        report = await removeConnectionSafely(app.db, o.id, { purge, waitMs: o.wait * 1000, oauth: client?.oauth, cipher, cannotRevoke });
+      } catch (err) {
+        if (err instanceof SyncInProgressError) {
+          throw new CommandFailed(`connection ${o.id} is being synced right now; nothing was changed: try again, or wait for the sync with --wait <seconds>`, EXIT.busy);
+        }
+        throw err;
       } finally {
+        await client?.close();
         await app.close();
       }
+      if (!report.found && !purge) throw new UsageError(`no connection with id ${o.id}`);
+      for (const w of report.warnings) process.stderr.write(`citi-sync: warning: ${w}\n`);
+      if (purge && !report.found) {
+        process.stdout.write(`connection ${o.id}: nothing left to purge (it was already deleted)\n`);
+        return;
+      }
+      // Redis only matters with a server database: worker mode cannot run on the embedded one.
+      if (cfg.DATABASE_URL) {
+        const warning = await unscheduleInRedis(cfg, o.id, report.schedule !== null);
+        if (warning) process.stderr.write(`citi-sync: warning: ${warning}\n`);
+      }
+      if (report.revokedAtCiti) process.stdout.write(`connection ${o.id}: grant revoked at Citi\n`);
+      if (purge && !report.existed) process.stdout.write(`connection ${o.id} was already deleted; ${report.transactions} leftover transactions deleted\n`);
+      else process.stdout.write(purge ? `connection ${o.id} and its data deleted\n` : `connection ${o.id} revoked; its data is kept\n`);
     });
+}
+
+/**
+ * The Citi client and cipher that revoke the grant. Without them (no client id, no key) the
+ * connection is still removed here, with a warning: the person asked for it to stop.
+ */
+function revoker(cfg: Config, logger: Logger): { client?: CitiClient; cipher?: TokenCipher; cannotRevoke?: string } {
+  try {
+    return { cipher: cipherFromConfig(cfg, logger), client: clientFrom(cfg, logger) };
+  } catch (err) {
+    if (err instanceof ConfigError) return { cannotRevoke: `${err.key}: ${err.problem}` };
+    throw err;
+  }
+}
+
+/** Removes the connection's job scheduler from Redis; a line to warn with when that could not be done. */
+async function unscheduleInRedis(cfg: Config, id: string, hadSchedule: boolean): Promise<string | undefined> {
+  let redis;
+  try {
+    redis = await tryConnectRedis(cfg.REDIS_URL);
+  } catch (err) {
+    // No schedule was recorded: Redis being down (or absent: `sync` needs none) is nothing to report.
+    if (!hadSchedule) return undefined;
+    const why = err instanceof RedisUnavailableError ? err.detail : (err as Error).message;
+    return `its schedule could not be removed from Redis (${why}); run \`citi-sync unschedule --connection ${id}\` when Redis is back`;
+  }
+  const queues = openQueues(redis, cfg.CITI_SYNC_QUEUE_PREFIX);
+  try {
+    await unscheduleConnection(queues, id);
+    return undefined;
+  } finally {
+    await queues.close();
+    redis.disconnect();
+  }
 }
 
 /** Refresh tokens are a few hundred bytes; a bigger input is the wrong file. */
