@@ -88,7 +88,7 @@ describe('bad CLI and config input', () => {
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toEqual([expect.stringMatching(/^citi-sync: cannot connect to Postgres at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: /)]);
     expect(r.stderr).not.toContain(PW);
-  });
+  }, 240_000);
 
   it('CITI_REDIRECT_URI on http://[::1] works: connect listens there (it crashed with a stack trace)', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -103,7 +103,7 @@ describe('bad CLI and config input', () => {
       child.proc.kill('SIGKILL');
       await child.done;
     }
-  });
+  }, 240_000);
 
   it('the refresh token is read from a file or standard input, never needing the command line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'citi-sync-token-'));
@@ -128,5 +128,5 @@ describe('bad CLI and config input', () => {
       await t.db.query(`DELETE FROM citi_sync.connections`);
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 });

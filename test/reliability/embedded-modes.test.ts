@@ -56,7 +56,7 @@ describe.skipIf(process.platform === 'win32')('embedded database file modes', ()
     const db2 = await openDatabase({ dataDir, logger: again.logger });
     await db2.close();
     expect([...first.lines(), ...again.lines()].filter((l) => l.level >= 40)).toEqual([]);
-  });
+  }, 240_000);
 
   it('files someone loosened are reported in one warning line and tightened again', async () => {
     const dataDir = join(root, 'loosened', 'db');
@@ -76,5 +76,5 @@ describe.skipIf(process.platform === 'win32')('embedded database file modes', ()
     expect(msg).toContain('PG_VERSION (666)');
     expect(msg).toContain('global (777)');
     expect(Object.keys(modes(dataDir)).sort()).toEqual(['d700', 'f600']);
-  });
+  }, 240_000);
 });

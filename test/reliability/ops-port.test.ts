@@ -153,5 +153,5 @@ describe('ops port: bind address and dashboard access', () => {
     expect(host.code).toBe(2);
     expect(lines(host.stderr).filter((l) => l.startsWith('citi-sync:'))).toEqual(['citi-sync: --metrics-host/--metrics-port: cannot listen on 192.0.2.1:0 (EADDRNOTAVAIL)']);
     expect(await queueState()).toEqual(before);
-  });
+  }, 240_000);
 });

@@ -79,7 +79,7 @@ describe('connection remove --purge against a running sync', () => {
       await holder.end();
       await w.close();
     }
-  });
+  }, 240_000);
 
   it('a real sync and a purge started together: whichever goes first, no row outlives the connection', async () => {
     const w = await relWorld({ db: await createTestDatabase(), sandbox: { profile: { users: 1, accountsPerUser: 3, transactionsPerAccount: 200 }, faults: { latencyMs: 100 } } });
@@ -97,7 +97,7 @@ describe('connection remove --purge against a running sync', () => {
     } finally {
       await w.close();
     }
-  });
+  }, 240_000);
 
   it('an account sync that starts after its connection was purged ends with a typed error, not a raw foreign-key error', async () => {
     const w = await inProcWorld({ db: await createTestDatabase(), sandbox: { profile: { users: 1, accountsPerUser: 2, transactionsPerAccount: 20 } } });
@@ -115,7 +115,7 @@ describe('connection remove --purge against a running sync', () => {
     } finally {
       await w.close();
     }
-  });
+  }, 240_000);
 });
 
 describe('connection remove: revoke at Citi, remove the schedule', () => {
@@ -143,7 +143,7 @@ describe('connection remove: revoke at Citi, remove the schedule', () => {
       redis.disconnect();
       await w.close();
     }
-  });
+  }, 240_000);
 
   it('a Citi that cannot be reached is a warning, not a blocker', async () => {
     const w = await relWorld({ db: await createTestDatabase(), sandbox: { profile: { users: 1, accountsPerUser: 1, transactionsPerAccount: 5 } } });
@@ -157,5 +157,5 @@ describe('connection remove: revoke at Citi, remove the schedule', () => {
     } finally {
       await w.close();
     }
-  });
+  }, 240_000);
 });

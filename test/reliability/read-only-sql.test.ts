@@ -133,7 +133,7 @@ for (const backend of ['postgres', 'pglite'] as const) {
         expect(await trace(t.db)).toEqual(before);
         const ok = await runCli(['sql', 'SELECT count(*) AS n FROM analytics.accounts', '--json'], { DATABASE_URL: t.url }, 60_000);
         expect({ code: ok.code, out: JSON.parse(ok.stdout) as unknown }).toEqual({ code: 0, out: [{ n: 0 }] });
-      });
+      }, 240_000);
     }
   });
 }
