@@ -67,7 +67,7 @@ describe('bad CLI and config input', () => {
   ];
 
   it.concurrent.each(cases)('$name: one line, exit 2', async (c) => {
-    const r = await runCli(c.args, { ...base(), ...c.env }, 60_000);
+    const r = await runCli(c.args, { ...base(), ...c.env }, 180_000);
     const out = lines(r.stderr).filter((l) => l !== HINT);
     expect({ code: r.code, lines: out.length }).toEqual({ code: 2, lines: 1 });
     expect(out[0]).toMatch(c.says);
@@ -76,7 +76,7 @@ describe('bad CLI and config input', () => {
     expect(r.stderr).not.toContain(KEY);
     expect(r.stderr).not.toContain(PW);
     expect(r.stdout).toBe('');
-  });
+  }, 240_000);
 
   it('nothing was stored by any of them', async () => {
     const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.connections`);
