@@ -64,8 +64,11 @@ export async function runCodeFlow(opts: CodeFlowOptions): Promise<TokenSet> {
         resolve(url.searchParams);
       });
       server.on('error', reject);
-      server.listen(Number(redirect.port || 80), opts.listenHost ?? redirect.hostname);
+      // URL keeps the brackets of an IPv6 literal (`[::1]`); listen wants the bare address.
+      server.listen(Number(redirect.port || 80), opts.listenHost ?? redirect.hostname.replace(/^\[(.*)\]$/, '$1'));
     });
+    // A listen failure rejects both this and the 'listening' wait below; it is reported there once.
+    received.catch(() => undefined);
     await new Promise<void>((resolve, reject) => {
       server!.once('listening', resolve);
       server!.once('error', reject);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenCipher, parseEncryptionKey } from '../auth/crypto.ts';
 import { ConfigError, type Config } from '../config/index.ts';
@@ -20,9 +20,12 @@ export function cipherFromConfig(cfg: Config, logger: Logger): TokenCipher {
   if (cfg.DATABASE_URL) throw new ConfigError('CITI_SYNC_ENCRYPTION_KEY', 'is required with a server database (DATABASE_URL); generate one with: openssl rand -hex 32');
   const file = join(cfg.CITI_SYNC_DATA_DIR, 'encryption.key');
   if (!existsSync(file)) {
-    mkdirSync(cfg.CITI_SYNC_DATA_DIR, { recursive: true });
+    mkdirSync(cfg.CITI_SYNC_DATA_DIR, { recursive: true, mode: 0o700 });
     writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
     logger.info({ file }, 'generated a local encryption key for the embedded database');
+  } else if (process.platform !== 'win32' && statSync(file).mode & 0o077) {
+    logger.warn({ file }, `the local encryption key ${file} was readable by other users; reset to 0600`);
+    chmodSync(file, 0o600);
   }
   return new TokenCipher(parseKey(file, readFileSync(file, 'utf8').trim()), previous);
 }

@@ -5,6 +5,8 @@ export const EXIT = {
   failed: 1,
   /** Bad input: invalid config, flag or argument. Nothing was changed. */
   usage: 2,
+  /** Busy: another process is syncing the connection (`connection remove`). Nothing was changed. */
+  busy: 3,
 } as const;
 
 /** A failure the user can fix by changing what they typed; printed as one line, exit code 2. */

@@ -8,6 +8,7 @@ import { CommandFailed, EXIT, UsageError } from './exit.ts';
 import { commandNameIn, COMMANDS, registerCommands } from './commands/index.ts';
 import { describeFatal } from './describeError.ts';
 import { VERSION } from '../version.ts';
+import { redactUrlsIn } from '../log/redactUrl.ts';
 
 /**
  * The CLI. Global flags override environment variables of the same meaning (flag > env > .env >
@@ -57,14 +58,15 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof ConfigError || err instanceof UsageError) {
-      process.stderr.write(`citi-sync: ${err.message}\n`);
+      process.stderr.write(`citi-sync: ${redactUrlsIn(err.message)}\n`);
       return EXIT.usage;
     }
     if (err instanceof CommandFailed) {
-      if (err.message) process.stderr.write(`citi-sync: ${err.message}\n`);
+      if (err.message) process.stderr.write(`citi-sync: ${redactUrlsIn(err.message)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`citi-sync: ${describeFatal(err)}\n`);
+    // The net under the net: whatever the error quotes, no URL leaves with its password.
+    process.stderr.write(`citi-sync: ${redactUrlsIn(describeFatal(err))}\n`);
     return EXIT.failed;
   }
 }

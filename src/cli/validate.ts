@@ -19,3 +19,10 @@ export function nonNegativeIntArg(value: string): number {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of at least 0');
   return n;
 }
+
+/** A TCP port to listen on; 0 lets the system choose. */
+export function portArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n > 65_535) throw new InvalidArgumentError('must be a port number, 0-65535');
+  return n;
+}

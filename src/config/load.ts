@@ -3,6 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './errors.ts';
+import { redactUrl } from '../log/redactUrl.ts';
 import { CONFIG_KEYS, envSchema, type EnvConfig } from './schema.ts';
 
 export type Config = Readonly<EnvConfig & { tls: TlsFiles | undefined }>;
@@ -72,7 +73,8 @@ function describeIssue(key: string, message: string, value: unknown): string {
   if (value === undefined) return `is required (${message})`;
   // Never echo secrets back; other values help the user spot the typo.
   if (/SECRET|KEY|TOKEN|PASSWORD/.test(key) || typeof value !== 'string' || value.length > 200) return message;
-  return `${message} (got "${value}")`;
+  // A URL's password is a secret too, even in a value too broken to parse (`postgress://u:pw@h`).
+  return `${message} (got "${/_UR[LI]$/.test(key) ? redactUrl(value) : value}")`;
 }
 
 /**

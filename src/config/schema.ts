@@ -17,7 +17,8 @@ const url = (protocols: string[]) =>
     .trim()
     .refine((s) => {
       try {
-        return protocols.includes(new URL(s).protocol);
+        // `postgres:u:pw@h/db` parses (as an opaque path) but names no server: ask for `scheme://`.
+        return protocols.includes(new URL(s).protocol) && /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
       } catch {
         return false;
       }
@@ -62,8 +63,18 @@ export const envSchema = z.object({
   CITI_TLS_CERT: optionalText,
   CITI_TLS_KEY: optionalText,
   CITI_TLS_CA: optionalText,
-  CITI_SYNC_QUEUE_PREFIX: z.string().trim().min(1).default('{citi-sync}'),
+  // BullMQ's multi-key scripts need every key of a queue in one Redis Cluster slot: the braces make
+  // the prefix a hash tag (README, Worker mode). Without them a cluster fails at the first job.
+  CITI_SYNC_QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[^{}]*\{[^{}]+\}[^{}]*$/, 'must contain one {hash tag} in braces, e.g. {citi-sync} or {acme-citi}')
+    .default('{citi-sync}'),
   CITI_SYNC_WORKER_CONCURRENCY: intFrom(1, 256).default(4),
+  // Loopback unless the operator chooses otherwise: the ops port can carry the queue dashboard.
+  CITI_SYNC_METRICS_HOST: z.string().trim().min(1).max(255).default('127.0.0.1'),
+  CITI_SYNC_DASHBOARD_TOKEN: z.string().trim().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').max(1024).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Set (to anything but empty) to turn colours off (no-color.org). */
   NO_COLOR: optionalText,

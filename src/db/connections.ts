@@ -159,30 +159,49 @@ export async function getConnection(db: Queryable, id: string, opts: { forUpdate
 }
 
 /**
- * Stops syncing a connection. By default it becomes 'revoked' and its tokens are deleted, while its
- * accounts, transactions and runs stay for analysis. With `purge` the connection and all its rows
- * are deleted. Revoking the grant at Citi is the caller's job (before this, while a token exists).
- * @returns false when there is no such connection
+ * Stops syncing a connection. By default it becomes 'revoked', its tokens and its schedule are
+ * deleted, while its accounts, transactions and runs stay for analysis. With `purge` the connection
+ * and all its rows are deleted (see purgeConnection). Revoking the grant at Citi is the caller's job
+ * (before this, while a token exists), as is holding the connection's sync locks.
+ * @returns false when there is no such connection (for `purge`: when it had no row left at all)
  */
 export async function removeConnection(db: Queryable, id: string, opts: { purge?: boolean } = {}): Promise<boolean> {
   if (opts.purge) {
-    // Accounts, statements, balances, sync state and runs go by ON DELETE CASCADE; transactions have
-    // no foreign key (see schema.ts), so they go in the same statement, atomically.
-    const { rowCount } = await db.query(
-      `WITH gone AS (DELETE FROM citi_sync.transactions WHERE connection_id = $1) DELETE FROM citi_sync.connections WHERE id = $1`,
-      [id],
-    );
-    return rowCount > 0;
+    const gone = await purgeConnection(db, id);
+    return gone.connection || gone.transactions > 0;
   }
   const { rowCount } = await db.query(
     `UPDATE citi_sync.connections
         SET status = 'revoked', status_reason = 'removed by the user',
             access_token_enc = NULL, access_token_expires_at = NULL,
-            refresh_token_enc = NULL, refresh_token_expires_at = NULL, updated_at = now()
+            refresh_token_enc = NULL, refresh_token_expires_at = NULL, schedule = NULL, updated_at = now()
       WHERE id = $1`,
     [id],
   );
   return rowCount > 0;
+}
+
+/**
+ * Deletes the connection and every row of it, in one statement (so in one transaction).
+ * Accounts, statements, balances, sync state, windows and runs go by ON DELETE CASCADE;
+ * transactions have no foreign key (migration 0003), so they are deleted explicitly, by
+ * connection_id, even when the connection row is already gone: a purge run again deletes what an
+ * interrupted or older one left behind, and is otherwise a no-op.
+ */
+export async function purgeConnection(db: Queryable, id: string): Promise<{ connection: boolean; transactions: number }> {
+  const { rows } = await db.query<{ connection: boolean; transactions: number }>(
+    `WITH tx AS (DELETE FROM citi_sync.transactions WHERE connection_id = $1 RETURNING 1),
+          conn AS (DELETE FROM citi_sync.connections WHERE id = $1 RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM conn) AS connection, (SELECT count(*) FROM tx)::int AS transactions`,
+    [id],
+  );
+  return rows[0] ?? { connection: false, transactions: 0 };
+}
+
+/** The connection's recorded schedule (`schedule` / `connection add --schedule`), if any. */
+export async function connectionSchedule(db: Queryable, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ schedule: string | null }>(`SELECT schedule FROM citi_sync.connections WHERE id = $1`, [id]);
+  return rows[0]?.schedule ?? null;
 }
 
 /** Sets the status and its reason (shown to the user), e.g. 'needs_reauth' after invalid_grant. */

@@ -68,5 +68,5 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   }
   // PGlite is loaded only when used: its WebAssembly module is large.
   const { openPglite } = await import('./pglite.ts');
-  return openPglite(opts.dataDir ?? DEFAULT_DATA_DIR);
+  return openPglite(opts.dataDir ?? DEFAULT_DATA_DIR, { logger: opts.logger });
 }

@@ -26,7 +26,8 @@ export class LockFile {
   }
 
   static acquire(dataDir: string, path = `${dataDir}.lock`): LockFile {
-    mkdirSync(dirname(path), { recursive: true });
+    // Created private: it will hold the embedded database and its key (only when created here).
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const content = JSON.stringify({ pid: process.pid, host: hostname() } satisfies LockOwner);
     // Two rounds: the second follows the removal of a stale lock. A third would mean another
     // process is racing us for the same stale lock, and it won.

@@ -1,9 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.ts';
 import { DatabaseError, wrapQueryError } from './errors.ts';
 import { LockFile } from './lock-file.ts';
+import { DIR_MODE, tightenTree } from './fileModes.ts';
+import type { Logger } from '../log/logger.ts';
 import { pgliteParsers } from './type-parsers.ts';
 
 /** Marks async work running inside a PGlite transaction or session, to catch self-deadlocks. */
@@ -28,6 +30,7 @@ export class PgliteDatabase implements Database {
   constructor(
     readonly pglite: PGlite,
     private readonly lock: LockFile | undefined,
+    private readonly dataDir?: string,
   ) {}
 
   async query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
@@ -93,6 +96,9 @@ export class PgliteDatabase implements Database {
     this.#closed = true;
     try {
       await this.pglite.close();
+      // Files PGlite created during this run are 0666 (inside a 0700 directory): tighten them so
+      // the next start finds nothing loosened unless someone loosened it.
+      if (this.dataDir) tightenTree(this.dataDir);
     } finally {
       this.lock?.releaseSync();
     }
@@ -103,16 +109,31 @@ export class PgliteDatabase implements Database {
  * Opens (creating if need be) the embedded database in dataDir. `loadDataDir` starts a fresh
  * directory from a dump of another (PGlite's dumpDataDir), e.g. a migrated template in tests.
  */
-export async function openPglite(dataDir: string, opts: { loadDataDir?: Blob } = {}): Promise<PgliteDatabase> {
+export async function openPglite(dataDir: string, opts: { loadDataDir?: Blob; logger?: Logger | undefined } = {}): Promise<PgliteDatabase> {
   const inMemory = dataDir.startsWith('memory://');
   let lock: LockFile | undefined;
   if (!inMemory) {
     lock = LockFile.acquire(dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    const existed = existsSync(dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
+    try {
+      const before = tightenTree(dataDir);
+      if (existed && before.loosened > 0) {
+        opts.logger?.warn(
+          { dataDir, loosened: before.loosened, examples: before.examples },
+          `embedded database files at ${dataDir} were open to other users (${before.loosened}, e.g. ${before.examples.join(', ')}); reset to 0700/0600`,
+        );
+      }
+    } catch (err) {
+      lock.releaseSync();
+      throw new DatabaseError(`cannot set the modes of the embedded database at ${dataDir}: ${(err as Error).message}`, { cause: err });
+    }
   }
   try {
     const pglite = await PGlite.create(dataDir, { parsers: pgliteParsers, ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) });
-    return new PgliteDatabase(pglite, lock);
+    // A new database was just written by initdb, 0666: not a warning, only tightened.
+    if (!inMemory) tightenTree(dataDir);
+    return new PgliteDatabase(pglite, lock, inMemory ? undefined : dataDir);
   } catch (err) {
     lock?.releaseSync();
     throw new DatabaseError(`cannot open the embedded database at ${dataDir}: ${(err as Error).message}`, { cause: err });

@@ -5,6 +5,7 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Database, OpenDatabaseOptions, Queryable, QueryResult } from './database.ts';
 import { DatabaseError, wrapQueryError } from './errors.ts';
 import { nodePostgresTypes } from './type-parsers.ts';
+import { redactUrl, redactUrlsIn } from '../log/redactUrl.ts';
 
 const DEFAULT_POOL_SIZE = 10;
 
@@ -111,7 +112,7 @@ export async function openPostgres(url: string, opts: OpenDatabaseOptions): Prom
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new DatabaseError(`cannot connect to Postgres at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+    throw new DatabaseError(`cannot connect to Postgres at ${redactUrl(url)}: ${redactUrlsIn((err as Error).message)}`, { cause: err });
   }
   return db;
 }
@@ -140,15 +141,4 @@ function queryableFor(client: pg.PoolClient): Queryable {
 
 function toResult<R>(res: pg.QueryResult): QueryResult<R> {
   return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable DATABASE_URL)';
-  }
 }

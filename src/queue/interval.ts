@@ -1,3 +1,4 @@
+import cronParser from 'cron-parser';
 import { stableBucket } from './names.ts';
 
 /**
@@ -30,7 +31,9 @@ export function parseInterval(input: string): Interval {
   const fields = text.split(/\s+/);
   if (fields.length === 5 && /[\d*]/.test(text)) {
     fields.forEach((f, i) => checkCronField(f, CRON_FIELDS[i]!, text));
-    return { kind: 'cron', pattern: fields.join(' '), text };
+    const pattern = fields.join(' ');
+    assertFires(pattern, text);
+    return { kind: 'cron', pattern, text };
   }
   throw new IntervalError(`"${text}" is not an interval (30s, 15m, 6h, 1d) or a five-field cron expression ("*/15 * * * *")`);
 }
@@ -81,6 +84,19 @@ function checkCronField(field: string, spec: CronField, whole: string): void {
     if (more !== undefined || from === undefined || from === '') throw bad('is malformed');
     const lo = value(from);
     if (to !== undefined && value(to) < lo) throw bad('has a range that runs backwards');
+  }
+}
+
+/**
+ * Every field can be valid while the whole never fires (`0 0 31 2 *`: 31 February): BullMQ would
+ * then fail at upsert time, after the connection was stored. The next run is computed with the
+ * parser BullMQ itself uses (cron-parser), so what passes here BullMQ can schedule.
+ */
+function assertFires(pattern: string, text: string): void {
+  try {
+    cronParser.parseExpression(pattern, { tz: 'UTC' }).next();
+  } catch (err) {
+    throw new IntervalError(`cron "${text}" never fires (${err instanceof Error ? err.message : String(err)})`);
   }
 }
 

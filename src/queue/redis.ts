@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { redactUrl } from '../log/redactUrl.ts';
 
 /**
  * A Redis connection for BullMQ. `maxRetriesPerRequest: null` is what BullMQ requires of the
@@ -43,16 +44,6 @@ export class RedisUnavailableError extends Error {
     return this.cause instanceof Error ? `${this.message} (${this.cause.message})` : this.message;
   }
   constructor(url: string, options?: { cause?: unknown }) {
-    super(`Redis at ${redactRedisUrl(url)} is not reachable`, options);
-  }
-}
-
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured REDIS_URL';
+    super(`Redis at ${redactUrl(url)} is not reachable`, options);
   }
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../log/logger.ts';
@@ -5,13 +6,21 @@ import type { WorkerMetrics } from './metrics.ts';
 
 export interface OpsServerOptions {
   port: number;
-  /** @defaultValue '0.0.0.0' (scraped from other containers) */
+  /**
+   * Where to listen. Loopback by default: the dashboard can act on every queue, so reaching it from
+   * another host must be a decision (`--metrics-host 0.0.0.0` for a scraper in another container).
+   * @defaultValue '127.0.0.1'
+   */
   host?: string;
   metrics: WorkerMetrics;
   /** Each must answer for /healthz to say 200. */
   checks: Record<string, () => Promise<unknown>>;
-  /** Mounts bull-board at /admin/queues. */
-  dashboard?: { queues: Queue[] };
+  /**
+   * Mounts bull-board at /admin/queues. Without a token it is read-only (no job can be added,
+   * retried, cleaned, paused or removed); with one, every dashboard request must present it, as a
+   * bearer token or as the password of HTTP basic auth (any user name), and may act on the queues.
+   */
+  dashboard?: { queues: Queue[]; token?: string | undefined };
   logger: Logger;
 }
 
@@ -21,11 +30,13 @@ export interface OpsServer {
 }
 
 export const DASHBOARD_PATH = '/admin/queues';
+export const DEFAULT_OPS_HOST = '127.0.0.1';
 const CHECK_TIMEOUT_MS = 2000;
 
 /** /metrics (Prometheus), /healthz (200 when Redis and Postgres answer) and, optionally, bull-board. */
 export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
-  const dashboard = opts.dashboard ? await dashboardHandler(opts.dashboard.queues) : undefined;
+  const token = opts.dashboard?.token;
+  const dashboard = opts.dashboard ? await dashboardHandler(opts.dashboard.queues, { readOnly: !token }) : undefined;
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       opts.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, url: req.url }, 'ops request failed');
@@ -58,6 +69,18 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       return;
     }
     if (dashboard && (path === DASHBOARD_PATH || path?.startsWith(`${DASHBOARD_PATH}/`))) {
+      if (token && !presentsToken(req, token)) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="citi-sync dashboard", charset="UTF-8"' });
+        res.end('the dashboard needs CITI_SYNC_DASHBOARD_TOKEN: as a bearer token, or as the basic-auth password\n');
+        return;
+      }
+      // bull-board's read-only mode guards each of its handlers; this guards the ones a future
+      // version might add without it. Reading never needs another method.
+      if (!token && req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' });
+        res.end('the dashboard is read-only: set CITI_SYNC_DASHBOARD_TOKEN to act on the queues\n');
+        return;
+      }
       dashboard(req, res);
       return;
     }
@@ -66,16 +89,37 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+    server.listen(opts.port, opts.host ?? DEFAULT_OPS_HOST, () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  opts.logger.info({ port, dashboard: Boolean(dashboard) }, 'metrics server listening');
+  const host = typeof address === 'object' && address ? address.address : opts.host;
+  opts.logger.info({ host, port, dashboard: dashboard ? (token ? 'token' : 'read-only') : false }, 'metrics server listening');
   return { port, close: () => closeServer(server) };
 }
 
+/**
+ * True when the request carries the token as `Authorization: Bearer <token>` or as the password of
+ * `Authorization: Basic …`. Both sides are hashed first so the comparison takes the same time
+ * whatever the length or content of a guess.
+ */
+export function presentsToken(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const [scheme, value = ''] = header.split(/\s+/, 2);
+  let presented: string | undefined;
+  if (/^bearer$/i.test(scheme ?? '')) presented = value;
+  else if (/^basic$/i.test(scheme ?? '')) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    presented = colon >= 0 ? decoded.slice(colon + 1) : undefined;
+  }
+  if (presented === undefined) return false;
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(token));
+}
+
 /** bull-board on express, loaded only when asked for (it is a large dependency tree). */
-async function dashboardHandler(queues: Queue[]): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
+async function dashboardHandler(queues: Queue[], o: { readOnly: boolean }): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
   const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }, { default: express }] = await Promise.all([
     import('@bull-board/api'),
     import('@bull-board/api/bullMQAdapter'),
@@ -84,7 +128,7 @@ async function dashboardHandler(queues: Queue[]): Promise<(req: IncomingMessage,
   ]);
   const adapter = new ExpressAdapter();
   adapter.setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: o.readOnly })), serverAdapter: adapter });
   const app = express();
   app.use(DASHBOARD_PATH, adapter.getRouter());
   return (req, res) => app(req, res);

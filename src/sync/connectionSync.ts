@@ -10,6 +10,7 @@ import { addRunWarnings, closeInterruptedRuns, finishConnectionRun, startRun } f
 import { marketClient } from './market.ts';
 import type { AccountResult, ConnectionResult, SyncDeps, SyncOptions } from './types.ts';
 import { CountingTokens } from './countingTokens.ts';
+import { isSqlState } from '../db/sqlstate.ts';
 
 
 function skipped(accountId: string, reason: string): AccountResult {
@@ -40,7 +41,16 @@ export async function refreshAccounts(deps: SyncDeps, connectionId: string, toke
   }
   const asOf = deps.now?.() ?? new Date();
   // One transaction: a day's holdings snapshot is replaced by a delete and an insert.
-  const written = await deps.db.transaction((tx) => upsertAccounts(tx, connectionId, accounts, asOf));
+  let written;
+  try {
+    written = await deps.db.transaction((tx) => upsertAccounts(tx, connectionId, accounts, asOf));
+  } catch (err) {
+    // Purged while the accounts were being listed (worker mode lists them without the sync lock).
+    if (isSqlState(err, 'foreign_key_violation')) {
+      throw new ConnectionUnusableError(connectionId, 'removed', 'it was deleted (connection remove --purge) while its accounts were listed', { cause: err });
+    }
+    throw err;
+  }
   if (written.repeatedAccountIds.length > 0) {
     deps.logger.warn({ connectionId, accountIds: written.repeatedAccountIds }, 'Citi listed an account id more than once; only the first account listed under it is stored');
   }

@@ -17,6 +17,12 @@ describe('parseInterval', () => {
       expect(() => parseInterval(text)).toThrow(IntervalError);
     },
   );
+
+  it.each(['0 0 31 2 *', '0 0 30 2 *', '0 0 31 4,6 *'])('rejects %j: every field is valid but it never fires', (text) => {
+    expect(() => parseInterval(text)).toThrow(new IntervalError(`cron "${text}" never fires (${text === '0 0 31 4,6 *' ? 'Invalid expression, loop limit exceeded' : 'Invalid explicit day of month definition'})`));
+    // 29 February does come round.
+    expect(parseInterval('0 0 29 2 *')).toMatchObject({ kind: 'cron' });
+  });
 });
 
 describe('jitter', () => {

@@ -63,8 +63,12 @@ export function registerConnect(program: Command, config: () => Config): void {
           });
         } catch (err) {
           if (err instanceof ConsentError) throw new CommandFailed(`${err.message} (nothing was stored)`);
-          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE') {
             throw new UsageError(`port ${new URL(redirectUri).port} is in use: pick another with --port (and register that redirect URI with Citi)`);
+          }
+          if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAFNOSUPPORT' || code === 'EACCES') {
+            throw new UsageError(`CITI_REDIRECT_URI: cannot listen on ${new URL(redirectUri).host} (${code}); use http://127.0.0.1:<port>/callback`);
           }
           throw err;
         }

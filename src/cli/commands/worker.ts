@@ -14,16 +14,18 @@ import { startWorkers, type WorkerSet } from '../../queue/workers.ts';
 import { listWorkers, startHeartbeat, type Heartbeat } from '../../queue/heartbeat.ts';
 import { VERSION } from '../../version.ts';
 import { notifierFrom } from '../../notify/fromConfig.ts';
+import { openQueues, type Queues } from '../../queue/queues.ts';
 import type { SyncDeps } from '../../sync/index.ts';
 import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
 import { underNpm, watchParent } from '../parentWatch.ts';
-import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
+import { nonNegativeIntArg, portArg, positiveIntArg } from '../validate.ts';
 
 interface WorkerFlags {
   concurrency?: number;
   metricsPort?: number;
+  metricsHost?: string;
   dashboard?: boolean;
   grace: number;
   lockDuration: number;
@@ -35,8 +37,9 @@ export function registerWorker(program: Command, config: () => Config): void {
     .command('worker')
     .description('run queue workers: scheduled syncs, one job per account, consent refreshes (needs Redis and DATABASE_URL)')
     .option('--concurrency <n>', 'jobs at once per queue in this process (default: CITI_SYNC_WORKER_CONCURRENCY)', positiveIntArg)
-    .option('--metrics-port <port>', 'serve /metrics (Prometheus) and /healthz on this port', nonNegativeIntArg)
-    .option('--dashboard', 'also serve the bull-board dashboard at /admin/queues (needs --metrics-port)')
+    .option('--metrics-port <port>', 'serve /metrics (Prometheus) and /healthz on this port', portArg)
+    .option('--metrics-host <host>', 'the address to serve them on (default: CITI_SYNC_METRICS_HOST, 127.0.0.1); 0.0.0.0 for every interface')
+    .option('--dashboard', 'also serve the bull-board dashboard at /admin/queues (needs --metrics-port); read-only unless CITI_SYNC_DASHBOARD_TOKEN is set')
     .option('--grace <seconds>', 'on SIGTERM, wait this long for running jobs to reach a page boundary', nonNegativeIntArg, 30)
     .addOption(new Option('--lock-duration <ms>', 'job lock lifetime; a killed worker\'s jobs move on after about this plus --stalled-interval').argParser(positiveIntArg).default(30_000))
     .addOption(new Option('--stalled-interval <ms>', 'how often to look for jobs of dead workers').argParser(positiveIntArg).default(15_000))
@@ -46,6 +49,7 @@ export function registerWorker(program: Command, config: () => Config): void {
         throw new UsageError('worker mode needs a server Postgres: set DATABASE_URL (the embedded database serves one local process only)');
       }
       if (o.dashboard && o.metricsPort === undefined) throw new UsageError('--dashboard needs --metrics-port <port>');
+      if (o.metricsHost !== undefined && !o.metricsHost.trim()) throw new UsageError('--metrics-host must not be empty');
       await runWorker(cfg, loggerFor(cfg), o);
     });
 }
@@ -63,9 +67,11 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   let client: CitiClient | undefined;
   let server: OpsServer | undefined;
   let heartbeat: Heartbeat | undefined;
+  let dashboardQueues: Queues | undefined;
   const closeRest = async () => {
     await heartbeat?.stop().catch(() => undefined);
     await server?.close();
+    await dashboardQueues?.close();
     await client?.close();
     await redis.quit().catch(() => redis.disconnect());
     await db.close();
@@ -84,6 +90,30 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
     client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
     const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg), notifier };
+    // The ops port is bound before any worker takes a job: a port in use or a bad host then stops
+    // the start with one line, instead of failing after jobs were taken. The dashboard gets queue
+    // handles of its own for the same reason.
+    if (o.metricsPort !== undefined) {
+      if (o.dashboard) dashboardQueues = openQueues(redis, prefix);
+      try {
+        server = await startOpsServer({
+          port: o.metricsPort,
+          host: o.metricsHost?.trim() ?? cfg.CITI_SYNC_METRICS_HOST,
+          metrics,
+          logger,
+          checks: { redis: () => redis.ping(), postgres: () => db.query('SELECT 1') },
+          dashboard: dashboardQueues
+            ? { queues: [dashboardQueues.connection, dashboardQueues.account, dashboardQueues.refresh], token: cfg.CITI_SYNC_DASHBOARD_TOKEN }
+            : undefined,
+        });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES' || code === 'EAI_AGAIN') {
+          throw new UsageError(`--metrics-host/--metrics-port: cannot listen on ${o.metricsHost?.trim() ?? cfg.CITI_SYNC_METRICS_HOST}:${o.metricsPort} (${code})`);
+        }
+        throw err;
+      }
+    }
     set = await startWorkers({
       connection: redis,
       prefix,
@@ -103,15 +133,6 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     }
     heartbeat = await startHeartbeat(redis, { prefix, version: VERSION, concurrency, jobsInFlight: () => inFlight, logger });
     metrics.watchWorkers(() => listWorkers(redis, prefix));
-    if (o.metricsPort !== undefined) {
-      server = await startOpsServer({
-        port: o.metricsPort,
-        metrics,
-        logger,
-        checks: { redis: () => redis.ping(), postgres: () => db.query('SELECT 1') },
-        dashboard: o.dashboard ? { queues } : undefined,
-      });
-    }
   } catch (err) {
     await closeRest();
     throw err;

@@ -2,6 +2,7 @@ import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { syncAccount, tokensFor, withSyncLock, SyncInProgressError, type AccountResult, type StoredAccount, type SyncTrigger } from '../../sync/index.ts';
 import { AccountSyncFailedError } from '../accountSyncFailedError.ts';
 import { ConnectionGoneError } from '../connectionGoneError.ts';
+import { ConnectionUnusableError } from '../../auth/errors.ts';
 import { accountLockKey } from '../names.ts';
 import { connectionState } from '../sql/connections.ts';
 import type { JobContext } from './context.ts';
@@ -42,6 +43,8 @@ export function accountProcessor(ctx: JobContext) {
     } catch (err) {
       // Someone else (a duplicate job, or `citi-sync sync` in a shell) is on this account: try later.
       if (err instanceof SyncInProgressError) throw new AccountSyncFailedError(connectionId, account.accountId, 'being synced elsewhere', { cause: err });
+      // Purged between the check above and the lock: not worth a retry.
+      if (err instanceof ConnectionUnusableError) throw new ConnectionGoneError(connectionId, await connectionState(deps.db, connectionId), err.message);
       throw err;
     } finally {
       ctx.metrics?.tokenRefreshes.inc(tokens.refreshes);

@@ -1,4 +1,6 @@
+import { ConnectionUnusableError } from '../../auth/errors.ts';
 import type { Queryable } from '../../db/database.ts';
+import { isSqlState } from '../../db/sqlstate.ts';
 import type { AccountResult, SyncTrigger } from '../types.ts';
 
 /** The audit trail: one row per connection run, and one per account under it. */
@@ -6,12 +8,21 @@ export async function startRun(
   q: Queryable,
   r: { connectionId: string; accountId?: string | null; parentId?: string | null; trigger: SyncTrigger; jobId?: string | null },
 ): Promise<string> {
-  const { rows } = await q.query<{ id: string }>(
-    `INSERT INTO citi_sync.sync_runs (connection_id, account_id, parent_id, trigger, job_id, status, started_at)
-     VALUES ($1, $2, $3, $4, $5, 'running', now()) RETURNING id`,
-    [r.connectionId, r.accountId ?? null, r.parentId ?? null, r.trigger, r.jobId ?? null],
-  );
-  return rows[0]!.id;
+  try {
+    const { rows } = await q.query<{ id: string }>(
+      `INSERT INTO citi_sync.sync_runs (connection_id, account_id, parent_id, trigger, job_id, status, started_at)
+       VALUES ($1, $2, $3, $4, $5, 'running', now()) RETURNING id`,
+      [r.connectionId, r.accountId ?? null, r.parentId ?? null, r.trigger, r.jobId ?? null],
+    );
+    return rows[0]!.id;
+  } catch (err) {
+    // Every run starts here, after its lock: a connection purged meanwhile (`connection remove
+    // --purge` holds the same locks while it deletes) is a connection gone, not a database failure.
+    if (isSqlState(err, 'foreign_key_violation')) {
+      throw new ConnectionUnusableError(r.connectionId, 'removed', 'it was deleted (connection remove --purge) before this sync could start', { cause: err });
+    }
+    throw err;
+  }
 }
 
 export async function finishAccountRun(q: Queryable, runId: string, r: AccountResult): Promise<void> {

@@ -31,11 +31,12 @@ export interface RunningCli {
   done: Promise<CliResult>;
 }
 
-export function spawnCli(args: string[], env: Record<string, string | undefined>): RunningCli {
+export function spawnCli(args: string[], env: Record<string, string | undefined>, opts: { input?: string } = {}): RunningCli {
   const started = performance.now();
   const clean: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
-  const proc = spawn(process.execPath, [BIN, ...args], { env: clean, cwd: scratchCwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, ...args], { env: clean, cwd: scratchCwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (opts.input !== undefined) proc.stdin!.end(opts.input);
   let out = '';
   let err = '';
   proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -48,8 +49,8 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** Runs to the end; a child still running after `timeoutMs` is SIGKILLed (and the result says so). */
-export async function runCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<CliResult> {
-  const child = spawnCli(args, env);
+export async function runCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000, opts: { input?: string } = {}): Promise<CliResult> {
+  const child = spawnCli(args, env, opts);
   const timer = setTimeout(() => child.proc.kill('SIGKILL'), timeoutMs);
   try {
     return await child.done;
