@@ -10,6 +10,7 @@ import {
   snippetOf,
 } from './errors.ts';
 import { errorBodySchema } from './schemas.ts';
+import { causeChain, messageOf } from '../log/errorText.ts';
 
 /**
  * The one place where Citi's HTTP statuses (contract §1 token errors, §2 resource errors) and network
@@ -98,15 +99,11 @@ export function errorFromNetwork(err: unknown, path: string): CitiError {
 }
 
 function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causeChain(err, 4)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
   }
   return undefined;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

@@ -1,4 +1,5 @@
 import { isRetryablePgError, sqlStateName, sqlStateOf, type SqlStateName } from './sqlstate.ts';
+import { messageOf } from '../log/errorText.ts';
 
 /**
  * A statement or connection failed. The message names the Postgres error and the first line of the
@@ -29,7 +30,7 @@ export class DatabaseError extends Error {
 /** Wraps a driver error as a DatabaseError naming the statement; DatabaseErrors pass through. */
 export function wrapQueryError(err: unknown, text: string): DatabaseError {
   if (err instanceof DatabaseError) return err;
-  const base = err instanceof Error ? err.message : String(err);
+  const base = messageOf(err);
   const code = sqlStateOf(err);
   const firstLine = text.trim().split('\n', 1)[0]?.slice(0, 120) ?? '';
   return new DatabaseError(`${base}${code ? ` (SQLSTATE ${code})` : ''} in: ${firstLine}`, { cause: err });

@@ -16,6 +16,7 @@ import { linkPostedToPendings, markVanishedPendings, upsertTransactionPage } fro
 import { syncStatements } from './statements.ts';
 import type { StoredAccount } from './sql/accounts.ts';
 import { emptyCounts, type AccountResult, type SyncDeps, type SyncOptions } from './types.ts';
+import { nameAndMessage } from '../log/errorText.ts';
 
 export interface AccountSyncInput {
   connectionId: string;
@@ -74,7 +75,7 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
     await syncStatements(deps, connectionId, account, tokens, result);
   } catch (err) {
     result.status = 'failed';
-    result.error = describeError(err);
+    result.error = nameAndMessage(err);
     result.errorPage = (err as Partial<CitiError>).path ?? currentPage;
     result.errorAction = (err as { action?: AccountResult['errorAction'] }).action ?? 'retry';
     log.warn({ err: { message: result.error, page: result.errorPage } }, 'account sync failed');
@@ -162,11 +163,6 @@ async function walkWindow(
     result.removed += written.removed;
     opts.onProgress?.({ type: 'page', connectionId, accountId, rows: page.rows.length, inserted: written.inserted, updated: written.updated });
   }
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
 }
 
 /**

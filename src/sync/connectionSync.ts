@@ -1,37 +1,20 @@
 import pLimit from 'p-limit';
-import { ConnectionTokens } from '../auth/tokens.ts';
 import { ConnectionUnusableError } from '../auth/errors.ts';
-import type { AccessTokenProvider } from '../citi/index.ts';
 import { syncAccount } from './accountSync.ts';
+import { closeConnectionRun, failedBeforeAccounts, listRunAccounts, openConnectionRun, rollUp, type JobExistsProbe } from './connectionRun.ts';
 import { accountLockKey, connectionLockKey, SyncInProgressError, withLocks, type Locks } from './locks.ts';
-import { storedAccounts, upsertAccounts, type StoredAccount } from './sql/accounts.ts';
-import { closeInterruptedRuns, finishConnectionRun, startRun } from './sql/runs.ts';
+import type { StoredAccount } from './sql/accounts.ts';
 import type { AccountResult, ConnectionResult, SyncDeps, SyncOptions } from './types.ts';
-import { CountingTokens } from './countingTokens.ts';
 
+export interface InProcessSyncOptions extends SyncOptions {
+  waitMs?: number;
+  accountIds?: string[];
+  /** When Redis is at hand: also close this connection's worker runs whose job is gone. */
+  jobExists?: JobExistsProbe;
+}
 
 function skipped(accountId: string, reason: string): AccountResult {
   return { accountId, status: 'skipped', requests: 0, pages: 0, ms: 0, inserted: 0, updated: 0, unchanged: 0, removed: 0, restored: 0, error: reason };
-}
-
-export function tokensFor(deps: SyncDeps, connectionId: string): ConnectionTokens {
-  return new ConnectionTokens(
-    { db: deps.db, cipher: deps.cipher, oauth: deps.client.oauth, logger: deps.logger, now: deps.now ? () => deps.now!().getTime() : undefined },
-    connectionId,
-  );
-}
-
-/**
- * Lists the connection's accounts and stores them (with balance history). The first step of every
- * sync, in-process or as the queue's parent job.
- */
-export async function refreshAccounts(deps: SyncDeps, connectionId: string, tokens: AccessTokenProvider): Promise<StoredAccount[]> {
-  const accounts = [];
-  for await (const a of deps.client.accounts(tokens)) accounts.push(a);
-  await upsertAccounts(deps.db, connectionId, accounts, deps.now?.() ?? new Date());
-  const stored = await storedAccounts(deps.db, connectionId);
-  const current = new Set(accounts.map((a) => a.accountId));
-  return stored.filter((s) => current.has(s.accountId));
 }
 
 /**
@@ -41,7 +24,7 @@ export async function refreshAccounts(deps: SyncDeps, connectionId: string, toke
 export async function syncConnection(
   deps: SyncDeps,
   connectionId: string,
-  opts: SyncOptions & { waitMs?: number; accountIds?: string[] },
+  opts: InProcessSyncOptions,
 ): Promise<ConnectionResult> {
   return withLocks(deps.db, async (locks) => {
     const release = await locks.acquire(connectionLockKey(connectionId), { waitMs: opts.waitMs, connectionId });
@@ -56,25 +39,23 @@ export async function syncConnection(
 async function syncConnectionLocked(
   deps: SyncDeps,
   connectionId: string,
-  opts: SyncOptions & { waitMs?: number; accountIds?: string[] },
+  opts: InProcessSyncOptions,
   locks: Locks,
 ): Promise<ConnectionResult> {
   const started = Date.now();
   const log = deps.logger.child({ connectionId });
-  await closeInterruptedRuns(deps.db, connectionId, null);
-  const runId = await startRun(deps.db, { connectionId, trigger: opts.trigger, jobId: opts.jobId });
+  const run = await openConnectionRun(deps, connectionId, { trigger: opts.trigger, jobExists: opts.jobExists });
+  const { runId, tokens } = run;
   log.info({ runId }, 'sync started');
-  const tokens = tokensFor(deps, connectionId);
-  const listing = new CountingTokens(tokens);
   let accounts: StoredAccount[];
   try {
-    accounts = await refreshAccounts(deps, connectionId, listing);
+    accounts = await listRunAccounts(deps, run);
   } catch (err) {
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    await finishConnectionRun(deps.db, runId, 'failed', message, listing.requests);
-    log.warn({ err: { message } }, 'sync failed before accounts');
+    const outcome = failedBeforeAccounts(err);
+    await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, outcome, run.listing.requests);
+    log.warn({ err: { message: outcome.error } }, 'sync failed before accounts');
     if (err instanceof ConnectionUnusableError) throw err;
-    return { connectionId, runId, status: 'failed', accounts: [], error: message, ms: Date.now() - started };
+    return { connectionId, runId, status: 'failed', accounts: [], error: outcome.error ?? undefined, ms: Date.now() - started };
   }
   if (opts.accountIds) accounts = accounts.filter((a) => opts.accountIds!.includes(a.accountId));
   opts.onProgress?.({ type: 'accounts', connectionId, count: accounts.length });
@@ -99,9 +80,8 @@ async function syncConnectionLocked(
       }),
     ),
   );
-  const failed = results.filter((r) => r.status === 'failed');
-  const status = failed.length === 0 ? 'succeeded' : failed.length === results.length ? 'failed' : 'partial';
-  await finishConnectionRun(deps.db, runId, status, failed.length ? `${failed.length} of ${results.length} accounts failed` : null, listing.requests);
+  const outcome = rollUp(results.filter((r) => r.status === 'failed').length, results.length);
+  const { status } = await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, outcome, run.listing.requests);
   log.info({ runId, status, ms: Date.now() - started }, 'sync finished');
   return { connectionId, runId, status, accounts: results, ms: Date.now() - started };
 }

@@ -1,7 +1,9 @@
-import type { CitiClient } from '../citi/index.ts';
+import type { CitiAction, CitiClient } from '../citi/index.ts';
 import type { Database } from '../db/database.ts';
 import type { TokenCipher } from '../auth/crypto.ts';
 import type { Logger } from '../log/logger.ts';
+import type { SyncRunStatus, SyncTrigger } from '../db/schema.ts';
+import type { ClosedRun } from './connectionRun.ts';
 
 /**
  * Terminology
@@ -21,6 +23,11 @@ export interface SyncDeps {
   settings: SyncSettings;
   /** The current time; tests pass the simulator's world clock. */
   now?: () => Date;
+  /**
+   * Called once after every connection run closes (in-process and worker alike), with its outcome.
+   * Errors are logged, never change the run. The place for notifications (webhooks).
+   */
+  onConnectionRunClosed?: (run: ClosedRun) => void | Promise<void>;
 }
 
 export interface SyncSettings {
@@ -34,7 +41,10 @@ export interface SyncSettings {
   accountConcurrency: number;
 }
 
-export type SyncTrigger = 'cli' | 'demo' | 'schedule' | 'manual' | 'worker';
+export type { SyncTrigger };
+
+/** How a connection run ends ('running' until then; 'skipped' is for accounts only). */
+export type ConnectionRunStatus = Extract<SyncRunStatus, 'succeeded' | 'partial' | 'failed'>;
 
 export interface SyncOptions {
   trigger: SyncTrigger;
@@ -61,20 +71,23 @@ export interface RowCounts {
 
 export interface AccountResult extends RowCounts {
   accountId: string;
-  status: 'succeeded' | 'failed' | 'skipped';
+  status: Extract<SyncRunStatus, 'succeeded' | 'failed' | 'skipped'>;
   requests: number;
   pages: number;
   ms: number;
   error?: string;
   errorPage?: string;
-  /** What the failure asks of the caller (the Citi error's action); 'retry' when unknown. */
-  errorAction?: 'retry' | 'refresh' | 'skip-account' | 'reauth' | 'fatal';
+  /**
+   * What the failure asks of the caller: the thrown error's own `action` (see failureAction in
+   * accountSync.ts). The queue decides retry or give-up from this, never from the message.
+   */
+  errorAction?: CitiAction;
 }
 
 export interface ConnectionResult {
   connectionId: string;
   runId: string;
-  status: 'succeeded' | 'partial' | 'failed' | 'skipped';
+  status: ConnectionRunStatus | 'skipped';
   accounts: AccountResult[];
   error?: string;
   ms: number;
