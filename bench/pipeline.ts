@@ -8,7 +8,7 @@
  */
 import { CitiClient, TokenBucketGate } from '../src/citi/index.ts';
 import { TokenCipher } from '../src/auth/crypto.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openDatabase } from '../src/db/open.ts';
 import { poolSizeFor } from '../src/sync/poolSize.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { syncConnection, type ConnectionResult, type SyncDeps, type SyncSettings } from '../src/sync/index.ts';

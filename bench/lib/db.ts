@@ -1,7 +1,8 @@
 /** Fresh databases for the bench: one per scenario, created migrated and dropped after. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type Database } from '../../src/db/database.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 
 export interface BenchDatabase {

@@ -52,6 +52,7 @@ export class IoTrace {
     return {
       kind: db.kind,
       query: timed(db).query,
+      applyMigrations: (config, lock) => db.applyMigrations(config, lock),
       async transaction(fn) {
         const t0 = performance.now();
         let inner = 0;

@@ -1,10 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Results } from '@electric-sql/pglite';
-import type { Database, Queryable, QueryResult } from './database.ts';
+import type { Database, MigrationConfig, Queryable, QueryResult } from './database.ts';
 import { DatabaseError, wrapQueryError } from './errors.ts';
 import { LockFile } from './lock-file.ts';
 import { pgliteParsers } from './type-parsers.ts';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
 
 /** Marks async work running inside a PGlite transaction or session, to catch self-deadlocks. */
 interface Context {
@@ -85,6 +87,11 @@ export class PgliteDatabase implements Database {
       await this.pglite.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
       release();
     }
+  }
+
+  /** One process owns PGlite (lock file); withSession serialises migrators within it, so no advisory lock. */
+  async applyMigrations(config: MigrationConfig): Promise<void> {
+    await this.withSession(() => migrate(drizzle({ client: this.pglite }), config));
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,10 @@
 import pg from 'pg';
-import type { Database, OpenDatabaseOptions, Queryable, QueryResult } from './database.ts';
+import type { Database, MigrationConfig, Queryable, QueryResult } from './database.ts';
+import type { OpenDatabaseOptions } from './open.ts';
 import { DatabaseError, wrapQueryError } from './errors.ts';
 import { nodePostgresTypes } from './type-parsers.ts';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
 
 const DEFAULT_POOL_SIZE = 10;
 
@@ -81,6 +84,18 @@ export class PostgresDatabase implements Database {
       client.release(true);
       throw err;
     }
+  }
+
+  async applyMigrations(config: MigrationConfig, lock: readonly [number, number]): Promise<void> {
+    await this.withClient(async (client) => {
+      await client.query('SELECT pg_advisory_lock($1, $2)', [...lock]);
+      try {
+        // drizzle runs on this very client (not the pool), so the lock covers all it does.
+        await migrate(drizzle({ client }), config);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [...lock]);
+      }
+    });
   }
 
   async close(): Promise<void> {

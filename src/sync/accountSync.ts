@@ -6,6 +6,7 @@ import { syncRange } from './plan.ts';
 import {
   advanceWatermarkIfComplete,
   closeWindow,
+  forgetWindows,
   openWindows,
   planWindows,
   readSyncState,
@@ -103,9 +104,7 @@ async function windowsToWalk(deps: SyncDeps, connectionId: string, account: Stor
   });
   const planned = splitWindows(range.from, range.to, account.accountType, { windowDays: deps.settings.windowDays });
   await deps.db.transaction(async (tx) => {
-    if (opts.full) {
-      await tx.query(`DELETE FROM citi_sync.sync_windows WHERE connection_id = $1 AND account_id = $2`, [connectionId, account.accountId]);
-    }
+    if (opts.full) await forgetWindows(tx, connectionId, account.accountId);
     await planWindows(tx, connectionId, account.accountId, planned, range);
   });
   // Newest first: recent data is what users look at, so it lands first on a long backfill.

@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CitiClient } from '../../src/citi/index.ts';
 import { TokenCipher } from '../../src/auth/crypto.ts';
-import { addConnection } from '../../src/db/connections.ts';
+import { addConnection } from '../../src/auth/consent.ts';
 import type { Database } from '../../src/db/database.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { QUEUES } from '../../src/queue/names.ts';

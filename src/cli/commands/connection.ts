@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.ts';
-import { addConnection, listConnections, removeConnection } from '../../db/connections.ts';
+import { addConnection } from '../../auth/consent.ts';
+import { listConnections, removeConnection } from '../../db/connections.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { loggerFor, openApp } from '../app.ts';
 import { table } from '../progress.ts';

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Config } from '../../config/index.ts';
 import type { CitiClient } from '../../citi/index.ts';
-import { openDatabase } from '../../db/database.ts';
+import { openDatabase } from '../../db/open.ts';
 import { poolSizeFor } from '../../sync/poolSize.ts';
 import { checkMigrated } from '../../db/migrate.ts';
 import type { Logger } from '../../log/logger.ts';

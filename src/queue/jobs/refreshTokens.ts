@@ -1,6 +1,6 @@
 import { ConnectionUnusableError } from '../../auth/errors.ts';
 import { tokensFor, type SyncDeps } from '../../sync/index.ts';
-import { connectionsExpiringBefore } from '../sql/connections.ts';
+import { connectionsExpiringBefore } from '../../db/connections.ts';
 import type { JobContext } from './context.ts';
 import { messageOf } from '../../log/errorText.ts';
 

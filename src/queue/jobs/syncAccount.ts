@@ -3,7 +3,7 @@ import { syncAccount, tokensFor, withSyncLock, SyncInProgressError, type Account
 import { AccountSyncFailedError } from '../accountSyncFailedError.ts';
 import { ConnectionGoneError } from '../connectionGoneError.ts';
 import { accountLockKey } from '../names.ts';
-import { connectionState } from '../sql/connections.ts';
+import { connectionState } from '../../db/connections.ts';
 import type { JobContext } from './context.ts';
 
 export interface AccountJobData {

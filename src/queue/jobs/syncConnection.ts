@@ -6,7 +6,7 @@ import { ConnectionGoneError } from '../connectionGoneError.ts';
 import { accountJobId, JOBS } from '../names.ts';
 import { jobExistsProbe, jobOptions } from '../queues.ts';
 import { enqueueSync, type SyncConnectionData, type TickData } from '../scheduling.ts';
-import { connectionState } from '../sql/connections.ts';
+import { connectionState } from '../../db/connections.ts';
 import type { JobContext } from './context.ts';
 import type { AccountJobData } from './syncAccount.ts';
 

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type Database } from '../../../src/db/database.ts';
+import { openDatabase } from '../../../src/db/open.ts';
+import type { Database } from '../../../src/db/database.ts';
 import { migrate } from '../../../src/db/migrate.ts';
 
 export interface ScratchDatabase {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TokenCipher } from '../../../src/auth/crypto.ts';
-import { addConnection } from '../../../src/db/connections.ts';
+import { addConnection } from '../../../src/auth/consent.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
 import { addDays } from '../../../src/sync/dates.ts';
