@@ -21,6 +21,17 @@ export const idLike = z.union([
 
 export const text = z.string();
 
+/**
+ * Ids that key a unique index (account, transaction, statement ids). A btree entry holds at most
+ * 2704 bytes (a third of an 8 KB page, less overhead) and ours pair two such ids: 1000 bytes each
+ * leaves room, and no real Citi id is near it. Refused here, naming the field, instead of by
+ * Postgres (54000 "index row requires N bytes") after the page was half processed.
+ */
+export const MAX_KEY_ID_BYTES = 1000;
+const keyIdFits = (s: string) => Buffer.byteLength(s, 'utf8') <= MAX_KEY_ID_BYTES;
+const KEY_ID_TOO_LONG = `longer than ${MAX_KEY_ID_BYTES} bytes (an id must fit in a database index)`;
+export const keyId = idLike.pipe(z.string().refine(keyIdFits, KEY_ID_TOO_LONG));
+
 export const calendarDate = z.string().refine(isCalendarDate, 'not a calendar date (YYYY-MM-DD)');
 
 /** An optional date where `""` also means absent. */
@@ -75,7 +86,7 @@ export const errorBodySchema = z.looseObject({
 
 // §3 accounts.
 export const accountSummarySchema = z.looseObject({
-  accountId: z.string().min(1),
+  accountId: z.string().min(1).refine(keyIdFits, KEY_ID_TOO_LONG),
   currencyCode,
   accountStatus: z.string(),
   productName: nullish(text),
@@ -101,7 +112,7 @@ export const accountsPageSchema = z.looseObject({
 
 // §4 transactions.
 export const transactionSchema = z.looseObject({
-  transactionId: nullish(idLike),
+  transactionId: nullish(keyId),
   accountId: nullish(idLike),
   transactionDate: calendarDate,
   transactionPostingDate: optionalDate,
@@ -132,7 +143,7 @@ export function transactionsPageSchema(arrayKey: string) {
 
 // §5 statements.
 export const statementRefSchema = z.looseObject({
-  statementId: idLike.pipe(z.string().min(1)),
+  statementId: keyId.pipe(z.string().min(1)),
   statementDate: optionalDate,
 });
 

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiError } from '../citi/index.ts';
+import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiAction, type CitiError } from '../citi/index.ts';
 import { CountingTokens } from './countingTokens.ts';
 import { isoDate } from './dates.ts';
 import { syncRange } from './plan.ts';
@@ -78,7 +78,7 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
     result.status = 'failed';
     result.error = nameAndMessage(err);
     result.errorPage = (err as Partial<CitiError>).path ?? currentPage;
-    result.errorAction = (err as { action?: AccountResult['errorAction'] }).action ?? 'retry';
+    result.errorAction = failureAction(err);
     log.warn({ err: { message: result.error, page: result.errorPage } }, 'account sync failed');
   }
   result.requests = tokens.requests;
@@ -162,6 +162,17 @@ async function walkWindow(
     result.removed += written.removed;
     opts.onProgress?.({ type: 'page', connectionId, accountId, rows: page.rows.length, inserted: written.inserted, updated: written.updated });
   }
+}
+
+const ACTIONS: ReadonlySet<unknown> = new Set<CitiAction>(['retry', 'refresh', 'skip-account', 'reauth', 'fatal']);
+
+/**
+ * What a failure asks of the caller, from the error itself: Citi errors and ConnectionUnusableError
+ * carry an `action`; anything else (a database hiccup, an abort) is worth a retry.
+ */
+export function failureAction(err: unknown): CitiAction {
+  const action = (err as { action?: unknown } | null)?.action;
+  return ACTIONS.has(action) ? (action as CitiAction) : 'retry';
 }
 
 /**

@@ -14,10 +14,6 @@ export interface AccountJobData {
 }
 
 /**
- * Errors of the Citi client that no retry can fix (see src/citi/errors.ts); `syncAccount` reports
- * failures as text, so they are recognised by their class name at the start of it.
- */
-/**
  * The `sync-account` processor: the engine's syncAccount under a per-account advisory lock (the
  * final guard against two workers on one account). A failed account throws a retryable error, so
  * BullMQ retries it with backoff and the engine resumes from its checkpoint.
@@ -58,8 +54,17 @@ export function accountProcessor(ctx: JobContext) {
       const reason = result.error ?? 'failed';
       const now = await connectionState(deps.db, connectionId);
       if (now?.status !== 'active') throw new ConnectionGoneError(connectionId, now, reason);
-      if (result.errorAction === 'skip-account' || result.errorAction === 'fatal') throw new UnrecoverableError(`account ${account.accountId} of ${connectionId}: ${reason}`);
-      throw new AccountSyncFailedError(connectionId, account.accountId, reason + (result.errorPage ? ` (at ${result.errorPage})` : ''));
+      // The engine kept the thrown error's `action` (what the caller must do): it decides here.
+      switch (result.errorAction ?? 'retry') {
+        case 'skip-account':
+        case 'fatal':
+          throw new UnrecoverableError(`account ${account.accountId} of ${connectionId}: ${reason}`);
+        case 'reauth':
+          throw new ConnectionGoneError(connectionId, now, reason);
+        case 'retry':
+        case 'refresh':
+          throw new AccountSyncFailedError(connectionId, account.accountId, reason + (result.errorPage ? ` (at ${result.errorPage})` : ''));
+      }
     }
     return result;
   };
