@@ -8,6 +8,7 @@ import { createProgress, formatSummary } from '../progress.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
 import { connectionIdArg, nonNegativeIntArg } from '../validate.ts';
 import type { CitiClient } from '../../citi/index.ts';
+import { assertKeyReadsTokens } from '../encryptionKey.ts';
 
 export function registerSync(program: Command, config: () => Config): void {
   program
@@ -37,6 +38,7 @@ export async function runSync(
   o: { connectionId?: string | undefined; full: boolean; waitMs: number; trigger: SyncTrigger; now?: () => Date },
 ): Promise<Array<ConnectionResult | { connectionId: string; error: string }>> {
   const deps = { ...syncDeps(app, client), now: o.now };
+  await assertKeyReadsTokens(app.db, deps.cipher);
   const all = await listConnections(app.db);
   const targets = o.connectionId ? all.filter((c) => c.id === o.connectionId) : all.filter((c) => c.status === 'active');
   if (o.connectionId && targets.length === 0) throw new UsageError(`no connection with id ${o.connectionId} (see: citi-sync connection list)`);

@@ -13,7 +13,7 @@ import { startOpsServer, type OpsServer } from '../../queue/server.ts';
 import { startWorkers, type WorkerSet } from '../../queue/workers.ts';
 import type { SyncDeps } from '../../sync/index.ts';
 import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
-import { cipherFromConfig } from '../encryptionKey.ts';
+import { assertKeyReadsTokens, cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
 import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
 
@@ -67,6 +67,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   const metrics = new WorkerMetrics({ db, defaultMetrics: true });
   try {
     await checkMigrated(db);
+    await assertKeyReadsTokens(db, cipher);
     const prefix = cfg.CITI_SYNC_QUEUE_PREFIX;
     const shared = new RedisGate(redis, {
       prefix,
