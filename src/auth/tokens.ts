@@ -1,6 +1,6 @@
 import type { AccessTokenProvider, TokenSet } from '../citi/index.ts';
-import { ReauthRequiredError } from '../citi/index.ts';
-import { getConnection, markNeedsReauth, storeRefreshedTokens, type ConnectionRecord } from '../db/connections.ts';
+import { ReauthRequiredError, RefreshOutcomeUnknownError } from '../citi/index.ts';
+import { getConnection, markNeedsReauth, noteGrantAtRisk, storeRefreshedTokens, type ConnectionRecord } from '../db/connections.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { TokenCipher } from './crypto.ts';
 import type { Logger } from '../log/logger.ts';
@@ -55,6 +55,19 @@ export class ConnectionTokens implements AccessTokenProvider {
   }
 
   private async refreshUnderLock(rejected: string | undefined): Promise<string> {
+    try {
+      return await this.refreshInTransaction(rejected);
+    } catch (err) {
+      if (!(err instanceof RefreshOutcomeUnknownError)) throw err;
+      // Not retried (it could present a rotated token again): said loudly, and kept on the connection
+      // for `citi-sync status` until a refresh succeeds (RELIABILITY K).
+      this.deps.logger.warn({ connectionId: this.connectionId, err: { name: err.name, code: err.code } }, 'refresh connection dropped after sending: the grant may be lost');
+      await noteGrantAtRisk(this.deps.db, this.connectionId, `the last refresh (${new Date(this.now()).toISOString()}) lost its answer: the grant may be lost; if the next sync fails with invalid_grant, run citi-sync connect`).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async refreshInTransaction(rejected: string | undefined): Promise<string> {
     const { db, cipher, oauth, logger } = this.deps;
     const outcome = await db.transaction(async (tx) => {
       const row = await this.lockRow(tx);

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { errorFromNetwork } from './error-mapping.ts';
+import { errorFromNetwork, type NetworkContext } from './error-mapping.ts';
 
 /**
  * The wire: one keep-alive undici Pool for Citi's origin, with explicit timeouts and (in production)
@@ -60,6 +60,7 @@ export class HttpTransport implements Transport {
   private readonly pool: Pool;
   /** The base URL's path (e.g. `/gcb/api`), prefixed to every request path. */
   private readonly basePath: string;
+  private readonly network: NetworkContext;
   private closed = false;
 
   constructor(opts: HttpTransportOptions) {
@@ -67,6 +68,7 @@ export class HttpTransport implements Transport {
     this.basePath = base.pathname.replace(/\/+$/, '');
     const t = { ...DEFAULT_TIMEOUTS, ...definedOnly(opts.timeouts ?? {}) };
     const tls = opts.tls ?? {};
+    this.network = { httpsWithoutClientCert: base.protocol === 'https:' && tls.cert === undefined };
     this.pool = new Pool(base.origin, {
       connections: opts.connections ?? 32,
       headersTimeout: t.headersMs,
@@ -81,6 +83,7 @@ export class HttpTransport implements Transport {
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
+    let responded = false;
     try {
       const res = await this.pool.request({
         method: req.method,
@@ -89,13 +92,14 @@ export class HttpTransport implements Transport {
         body: req.body ?? null,
         signal: req.signal ?? null,
       });
+      responded = true;
       // The whole body is read here so a connection dropped mid-body surfaces as this call's error.
       const body = await res.body.text();
       return { status: res.statusCode, headers: res.headers, body };
     } catch (err) {
       // A caller's abort is not a Citi failure: rethrow it untouched so it is never retried.
       if (req.signal?.aborted) throw req.signal.reason ?? err;
-      throw errorFromNetwork(err, req.path);
+      throw errorFromNetwork(err, req.path, responded ? {} : this.network);
     }
   }
 

@@ -22,6 +22,7 @@ export {
   RateLimitedError,
   ReauthRequiredError,
   RetryLaterError,
+  RefreshOutcomeUnknownError,
   UnauthorizedError,
   UnexpectedResponseError,
   type CitiAction,

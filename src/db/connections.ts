@@ -206,9 +206,18 @@ export async function storeRefreshedTokens(tx: Queryable, id: string, t: Refresh
   await tx.query(
     `UPDATE citi_sync.connections SET access_token_enc = $2, access_token_expires_at = $3,
        refresh_token_enc = $4, refresh_token_expires_at = $5, scopes = coalesce($6, scopes),
+       status_reason = CASE WHEN status = 'active' THEN NULL ELSE status_reason END,
        last_refreshed_at = now(), updated_at = now() WHERE id = $1`,
     [id, t.accessTokenEnc, t.accessTokenExpiresAt, t.refreshTokenEnc, t.refreshTokenExpiresAt ?? null, t.scopes ?? null],
   );
+}
+
+/**
+ * A refresh lost its answer (RELIABILITY K): the connection stays active, with the hazard as its
+ * reason, shown by `citi-sync status`; the next successful refresh clears it.
+ */
+export async function noteGrantAtRisk(q: Queryable, id: string, reason: string): Promise<void> {
+  await q.query(`UPDATE citi_sync.connections SET status_reason = $2, updated_at = now() WHERE id = $1 AND status = 'active'`, [id, reason]);
 }
 
 /** invalid_grant: the consent is gone; the access token goes with it. */

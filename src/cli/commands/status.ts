@@ -56,7 +56,7 @@ export function formatStatus(r: StatusReport): string {
       ),
     );
     for (const c of r.connections) {
-      if (c.state !== 'active' && c.stateReason) out.push(`${c.id}: ${c.stateReason}\n`);
+      if (c.stateReason) out.push(`${c.id}: ${c.stateReason}\n`);
       else if (c.lastRun?.error) out.push(`${c.id}: last run: ${c.lastRun.error}\n`);
     }
   }
