@@ -76,7 +76,7 @@ export class IoTrace {
           add('db: pool wait + BEGIN + COMMIT', performance.now() - t0 - inner);
         }
       },
-      withSession: (fn) => db.withSession((s) => fn(timed(s))),
+      withSession: (fn) => db.withSession((s, lost) => fn(timed(s), lost)),
       close: () => db.close(),
     };
   }

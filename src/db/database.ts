@@ -29,9 +29,11 @@ export interface Database extends Queryable {
   /**
    * Runs fn on one dedicated session, e.g. to hold a session-level advisory lock. Advisory locks
    * still held when fn returns are released. On PGlite (a single session) callers are serialised
-   * instead, re-entrantly, so the lock semantics hold within the one process.
+   * instead, re-entrantly, so the lock semantics hold within the one process. `lost` aborts when
+   * the server ends the session (its advisory locks are then gone): work that relied on them must
+   * stop. PGlite's one session cannot be lost apart from the database: it never aborts.
    */
-  withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T>;
+  withSession<T>(fn: (s: Queryable, lost: AbortSignal) => Promise<T>): Promise<T>;
   /**
    * Applies drizzle's migrations on this backend, under the advisory lock `lock` (src/db/migrate.ts
    * is the caller; each backend knows its own drizzle driver, so migrate needs no instanceof).

@@ -72,3 +72,14 @@ export class SchemaTooNewError extends Error {
     super('the database schema is newer than this citi-sync version: upgrade citi-sync');
   }
 }
+
+/**
+ * The server ended a session we held (pg_terminate_backend, a restart, a dropped socket): every
+ * session-level lock on it is gone. What to do: stop the work those locks guarded; start again later.
+ */
+export class SessionLostError extends Error {
+  override readonly name = 'SessionLostError';
+  constructor(cause: unknown) {
+    super(`the database session holding the sync locks was lost (${messageOf(cause)}); stopped so that no two syncs of one connection run at once`, { cause });
+  }
+}

@@ -71,17 +71,19 @@ export class PgliteDatabase implements Database {
     }
   }
 
-  async withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
+  async withSession<T>(fn: (s: Queryable, lost: AbortSignal) => Promise<T>): Promise<T> {
     const outer = this.#context.getStore();
     const session: Queryable = { query: (text, params) => this.query(text, params) };
-    if (outer?.holdsSession) return fn(session);
+    // One in-process session: it is never lost apart from the whole database.
+    const never = new AbortController().signal;
+    if (outer?.holdsSession) return fn(session, never);
 
     let release!: () => void;
     const previous = this.#sessionQueue;
     this.#sessionQueue = new Promise<void>((resolve) => (release = resolve));
     await previous;
     try {
-      return await this.#context.run({ inTransaction: false, holdsSession: true }, () => fn(session));
+      return await this.#context.run({ inTransaction: false, holdsSession: true }, () => fn(session, never));
     } finally {
       // Mirror the server backend: no advisory lock outlives the session it was taken on.
       await this.pglite.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);

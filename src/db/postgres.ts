@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Database, MigrationConfig, Queryable, QueryResult } from './database.ts';
 import type { OpenDatabaseOptions } from './open.ts';
-import { DatabaseError, wrapQueryError } from './errors.ts';
+import { DatabaseError, SessionLostError, wrapQueryError } from './errors.ts';
 import { nodePostgresTypes } from './type-parsers.ts';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -41,9 +41,9 @@ export class PostgresDatabase implements Database {
     });
   }
 
-  async withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
-    return this.withClient(async (client, lost) => {
-      const result = await fn(queryableFor(client));
+  async withSession<T>(fn: (s: Queryable, lost: AbortSignal) => Promise<T>): Promise<T> {
+    return this.withClient(async (client, lost, lostSignal) => {
+      const result = await fn(queryableFor(client), lostSignal);
       // The connection goes back to the pool: a transaction or a lock left behind would outlive fn
       // and block others for hours. ROLLBACK outside a transaction is only a notice. A session the
       // server already ended holds nothing any more (and withClient destroys it).
@@ -61,7 +61,7 @@ export class PostgresDatabase implements Database {
    * dropped socket): unheard, that event crashed the process (found by the chaos run). It is heard
    * here; the next query on the client fails, and the client is destroyed instead of returned.
    */
-  async withClient<T>(fn: (client: pg.PoolClient, lost: () => boolean) => Promise<T>): Promise<T> {
+  async withClient<T>(fn: (client: pg.PoolClient, lost: () => boolean, lostSignal: AbortSignal) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -69,18 +69,25 @@ export class PostgresDatabase implements Database {
       throw wrapQueryError(err, '(connect)');
     }
     let lostWith: Error | undefined;
+    const lostSignal = new AbortController();
     const onError = (err: Error) => {
       lostWith ??= err;
+      lostSignal.abort(new SessionLostError(err));
     };
+    // 'end' too: a session ended while a query ran reports the error to that query, not as 'error'.
+    const onEnd = () => onError(new Error('the database session ended'));
     client.on('error', onError);
+    client.on('end', onEnd);
     try {
-      const result = await fn(client, () => lostWith !== undefined);
+      const result = await fn(client, () => lostWith !== undefined, lostSignal.signal);
+      client.off('end', onEnd);
       // A healthy client goes back to the pool (which listens again); a lost one keeps our listener
       // while it is destroyed, so a late 'error' from its socket is heard too.
       if (lostWith === undefined) client.off('error', onError);
       client.release(lostWith);
       return result;
     } catch (err) {
+      client.off('end', onEnd);
       client.release(true);
       throw err;
     }

@@ -105,8 +105,8 @@ export function rollUp(failed: number, total: number): RunOutcome {
   return { status, error: failed ? `${failed} of ${total} accounts failed` : null };
 }
 
-/** The outcome of a run that failed before its accounts (listing them, or a token). */
-export function failedBeforeAccounts(err: unknown): RunOutcome {
+/** The outcome of a run that failed as a whole (listing its accounts, a token, its lock session lost). */
+export function failedWith(err: unknown): RunOutcome {
   return { status: 'failed', error: nameAndMessage(err) };
 }
 

@@ -1,16 +1,21 @@
 import pLimit from 'p-limit';
 import { ConnectionUnusableError } from '../auth/errors.ts';
 import { syncAccount } from './accountSync.ts';
-import { closeConnectionRun, failedBeforeAccounts, listRunAccounts, openConnectionRun, rollUp, type JobExistsProbe } from './connectionRun.ts';
+import { closeConnectionRun, failedWith, listRunAccounts, openConnectionRun, rollUp, type JobExistsProbe } from './connectionRun.ts';
 import { accountLockKey, connectionLockKey, SyncInProgressError, withLocks, type Locks } from './locks.ts';
 import type { StoredAccount } from './sql/accounts.ts';
 import type { AccountResult, ConnectionResult, SyncDeps, SyncOptions } from './types.ts';
+import { nameAndMessage } from '../log/errorText.ts';
 
 export interface InProcessSyncOptions extends SyncOptions {
   waitMs?: number;
   accountIds?: string[];
   /** When Redis is at hand: also close this connection's worker runs whose job is gone. */
   jobExists?: JobExistsProbe;
+}
+
+function failedUnstarted(accountId: string, reason: unknown): AccountResult {
+  return { ...skipped(accountId, nameAndMessage(reason)), status: 'failed', errorAction: 'retry' };
 }
 
 function skipped(accountId: string, reason: string): AccountResult {
@@ -51,7 +56,7 @@ async function syncConnectionLocked(
   try {
     accounts = await listRunAccounts(deps, run);
   } catch (err) {
-    const outcome = failedBeforeAccounts(err);
+    const outcome = failedWith(err);
     await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, outcome, run.listing.requests);
     log.warn({ err: { message: outcome.error } }, 'sync failed before accounts');
     if (err instanceof ConnectionUnusableError) throw err;
@@ -60,10 +65,13 @@ async function syncConnectionLocked(
   if (opts.accountIds) accounts = accounts.filter((a) => opts.accountIds!.includes(a.accountId));
   opts.onProgress?.({ type: 'accounts', connectionId, count: accounts.length });
 
+  // Losing the lock session frees the locks for another process: every account stops between pages.
+  const signal = opts.signal ? AbortSignal.any([opts.signal, locks.lost]) : locks.lost;
   const limit = pLimit(deps.settings.accountConcurrency);
   const results: AccountResult[] = await Promise.all(
     accounts.map((account) =>
       limit(async () => {
+        if (locks.lost.aborted) return failedUnstarted(account.accountId, locks.lost.reason);
         let release: () => Promise<void>;
         try {
           release = await locks.acquire(accountLockKey(connectionId, account.accountId), { waitMs: opts.waitMs, connectionId });
@@ -73,15 +81,19 @@ async function syncConnectionLocked(
           return skipped(account.accountId, 'being synced by another process (a worker)');
         }
         try {
-          return await syncAccount(deps, { connectionId, account, tokens, parentRunId: runId }, opts);
+          return await syncAccount(deps, { connectionId, account, tokens, parentRunId: runId }, { ...opts, signal });
         } finally {
           await release();
         }
       }),
     ),
   );
-  const outcome = rollUp(results.filter((r) => r.status === 'failed').length, results.length);
+  const outcome = locks.lost.aborted ? failedWith(locks.lost.reason) : rollUp(results.filter((r) => r.status === 'failed').length, results.length);
   const { status } = await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, outcome, run.listing.requests);
+  if (locks.lost.aborted) {
+    log.warn({ runId, err: { message: outcome.error } }, 'sync stopped: its lock session was lost');
+    throw locks.lost.reason;
+  }
   log.info({ runId, status, ms: Date.now() - started }, 'sync finished');
   return { connectionId, runId, status, accounts: results, ms: Date.now() - started };
 }

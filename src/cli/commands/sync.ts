@@ -9,6 +9,7 @@ import { CommandFailed, UsageError } from '../exit.ts';
 import { connectionIdArg, nonNegativeIntArg } from '../validate.ts';
 import type { CitiClient } from '../../citi/index.ts';
 import { assertKeyReadsTokens } from '../encryptionKey.ts';
+import { SessionLostError } from '../../db/errors.ts';
 
 export function registerSync(program: Command, config: () => Config): void {
   program
@@ -50,7 +51,7 @@ export async function runSync(
       try {
         results.push(await syncConnection(deps, c.id, { trigger: o.trigger, full: o.full, waitMs: o.waitMs, onProgress: progress.onProgress }));
       } catch (err) {
-        if (err instanceof ConnectionUnusableError || err instanceof SyncInProgressError) {
+        if (err instanceof ConnectionUnusableError || err instanceof SyncInProgressError || err instanceof SessionLostError) {
           results.push({ connectionId: c.id, error: err.message });
         } else throw err;
       }

@@ -32,7 +32,7 @@ export function accountProcessor(ctx: JobContext) {
       result = await withSyncLock(
         deps.db,
         accountLockKey(connectionId, account.accountId),
-        () => syncAccount(deps, { connectionId, account, tokens, parentRunId }, { trigger, jobId: job.id, signal: stop }),
+        (lost) => syncAccount(deps, { connectionId, account, tokens, parentRunId }, { trigger, jobId: job.id, signal: AbortSignal.any([stop, lost]) }),
         { waitMs: 0, connectionId },
       );
     } catch (err) {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { ConnectionUnusableError } from '../../auth/errors.ts';
-import { closeConnectionRun, failedBeforeAccounts, listRunAccounts, openConnectionRun, rollUp } from '../../sync/connectionRun.ts';
+import { closeConnectionRun, failedWith, listRunAccounts, openConnectionRun, rollUp } from '../../sync/connectionRun.ts';
 import type { AccountResult, ConnectionRunStatus, StoredAccount } from '../../sync/index.ts';
 import { ConnectionGoneError } from '../connectionGoneError.ts';
 import { accountJobId, JOBS } from '../names.ts';
@@ -56,7 +56,7 @@ async function processSyncConnection(ctx: JobContext, job: Job<SyncConnectionDat
     try {
       accounts = await listRunAccounts(deps, run);
     } catch (err) {
-      const outcome = failedBeforeAccounts(err);
+      const outcome = failedWith(err);
       const final = err instanceof ConnectionUnusableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // The run record is closed only when no retry will reopen it: a retry reuses runId.
       if (final) await closeConnectionRun(deps, { connectionId, runId, trigger }, outcome, run.listing.requests);
