@@ -3,7 +3,7 @@ import type { SyncTrigger } from '../sync/index.ts';
 import { parseInterval, repeatFor, type Interval } from './interval.ts';
 import type { Queryable } from '../db/database.ts';
 import { activeSchedules, clearAllSchedules, setSchedule } from '../db/connections.ts';
-import { connectionDedupId, connectionFromSchedulerId, JOBS, schedulerId } from './names.ts';
+import { connectionDedupId, connectionFromSchedulerId, JOBS, schedulerId, syncJobId } from './names.ts';
 import type { Queues } from './queues.ts';
 
 export interface TickData {
@@ -68,6 +68,7 @@ export async function listSchedules(queue: Queue): Promise<Map<string, ScheduleI
  */
 export async function enqueueSync(queue: Queue, connectionId: string, trigger: SyncTrigger): Promise<string | undefined> {
   const job = await queue.add(JOBS.connection, { connectionId, trigger } satisfies SyncConnectionData, {
+    jobId: syncJobId(connectionId),
     deduplication: { id: connectionDedupId(connectionId) },
   });
   return job.id;

@@ -19,6 +19,7 @@ import type { SyncDeps } from '../../src/sync/index.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { randomQueuePrefix, testRedisUrl } from '../helpers/redis.ts';
 import { liveKeys, storedTransactions, truthKeys } from '../sync/harness.ts';
+import { deleteKeys } from '../helpers/redisKeys.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/citi-sync.js', import.meta.url));
 export const RATE = 200;
@@ -191,15 +192,4 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  // Glob-escape the braces' neighbours we use; prefixes are `{citi-sync-<label>-<hex>}`.
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
 }
