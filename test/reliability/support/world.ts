@@ -14,7 +14,7 @@ import type { Database } from '../../../src/db/database.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
 import { addDays } from '../../../src/sync/dates.ts';
 import { syncRange } from '../../../src/sync/plan.ts';
-import { databaseName } from './db.ts';
+import { databaseName } from '../../helpers/scratchDb.ts';
 import { exactness, type Exactness } from './exact.ts';
 
 export interface DatabaseHandle {
