@@ -6,8 +6,8 @@ import { validate } from '../../../src/citi/parse.ts';
 import { transactionsPageSchema } from '../../../src/citi/schemas.ts';
 
 /**
- * The real responses in shared/fixtures (§6). Locally shared/ sits next to the repo (/work/shared);
- * CI copies it to ../shared from the repo root: both are the same relative path from here.
+ * The real responses in shared/fixtures (§6). Locally shared/ sits next to the checkout; CI copies
+ * it to ../shared from the repo root: both are the same relative path from here.
  */
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
 
