@@ -93,4 +93,23 @@ describe.each([
     // The stored refresh token is untouched: the next sync presents it once more, and only once.
     expect(cipher.decrypt(row!.refreshTokenEnc!)).toBe('rt-1');
   });
+
+  it('through a resource call too: the call ends with the refresh, which is sent once', async () => {
+    await addConnection(t.db, cipher, { id: 'r1', refreshToken: 'rt-1' });
+    const c = client(false);
+    const tokens = new ConnectionTokens({ db: t.db, cipher, oauth: c.oauth, logger: createLogger({ level: 'silent' }) }, 'r1');
+    const before = requests;
+    try {
+      const err = await (async () => {
+        for await (const _ of c.accounts(tokens)) void _;
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RefreshOutcomeUnknownError);
+    } finally {
+      await c.close();
+    }
+    expect(requests - before).toBe(1);
+  });
 });
