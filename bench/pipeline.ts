@@ -8,8 +8,9 @@
  */
 import { CitiClient, TokenBucketGate } from '../src/citi/index.ts';
 import { TokenCipher } from '../src/auth/crypto.ts';
-import { openDatabase, type Database } from '../src/db/database.ts';
+import type { Database } from '../src/db/database.ts';
 import { processesCpuMs } from './lib/procCpu.ts';
+import { openDatabase } from '../src/db/open.ts';
 import { poolSizeFor } from '../src/sync/poolSize.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { syncConnection, type ConnectionResult, type SyncDeps, type SyncSettings } from '../src/sync/index.ts';

@@ -14,9 +14,11 @@
 export { VERSION } from './version.ts';
 export { openCitiSync, createLogger, silentLogger, type CitiSync, type OpenCitiSyncOptions } from './library.ts';
 export { loadConfig, ConfigError, type Config } from './config/index.ts';
-export { openDatabase, type Database, type Queryable, type OpenDatabaseOptions } from './db/database.ts';
+export type { Database, Queryable } from './db/database.ts';
+export { openDatabase, type OpenDatabaseOptions } from './db/open.ts';
 export { migrate, checkMigrated, type MigrateResult } from './db/migrate.ts';
-export { addConnection, listConnections, removeConnection, type ConnectionSummary } from './db/connections.ts';
+export { addConnection } from './auth/consent.ts';
+export { listConnections, removeConnection, type ConnectionSummary } from './db/connections.ts';
 export { CitiClient, TokenBucketGate, type CitiClientOptions, type RequestGate } from './citi/index.ts';
 export { TokenCipher, parseEncryptionKey } from './auth/crypto.ts';
 export {

@@ -1,7 +1,7 @@
 /** Registers simulator users as citi-sync connections, as `citi-sync connection add` would. */
 import { randomBytes } from 'node:crypto';
 import { TokenCipher } from '../../src/auth/crypto.ts';
-import { addConnection } from '../../src/db/connections.ts';
+import { addConnection } from '../../src/auth/consent.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { SandboxProcess } from './sandbox.ts';
 

@@ -34,7 +34,8 @@ export interface ProfileSummary {
   byOwner: Array<{ owner: string; ms: number; pct: number }>;
 }
 
-const ROOT = '/work/main/';
+/** This checkout's root as it appears in profile frame URLs (wherever it was cloned). */
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Who a frame belongs to: `ours (src/sync)`, an npm package, `node`, or a V8 pseudo-frame. */
 export function ownerOf(url: string, fn: string): string {

@@ -1,51 +1,13 @@
 /** Fresh databases for the bench: one per scenario, created migrated and dropped after. */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { openDatabase, type Database } from '../../src/db/database.ts';
-import { migrate } from '../../src/db/migrate.ts';
+import type { Database } from '../../src/db/database.ts';
+import { scratchDatabase, withAdmin, type ScratchDatabase } from '../../test/helpers/scratchDb.ts';
 
-export interface BenchDatabase {
-  name: string;
-  url: string;
-  db: Database;
-  drop(): Promise<void>;
-}
-
-export function urlFor(adminUrl: string, name: string): string {
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-export async function withAdmin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+export type BenchDatabase = ScratchDatabase;
+export { withAdmin };
 
 /** A new database `citi_bench_<label>_<random>`, migrated unless told otherwise. */
-export async function createBenchDatabase(adminUrl: string, label: string, opts: { migrated?: boolean } = {}): Promise<BenchDatabase> {
-  const name = `citi_bench_${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
-  const url = urlFor(adminUrl, name);
-  const db = await openDatabase({ url, poolSize: 4, applicationName: 'citi-sync-bench-harness' });
-  if (opts.migrated !== false) await migrate(db);
-  let dropped = false;
-  return {
-    name,
-    url,
-    db,
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      await db.close();
-      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
-  };
+export function createBenchDatabase(adminUrl: string, label: string, opts: { migrated?: boolean } = {}): Promise<BenchDatabase> {
+  return scratchDatabase(adminUrl, label, { prefix: 'citi_bench', poolSize: 4, applicationName: 'citi-sync-bench-harness', migrated: opts.migrated ?? true });
 }
 
 export interface TableWrites {

@@ -58,6 +58,7 @@ export class IoTrace {
     return {
       kind: db.kind,
       query: timed(db).query,
+      applyMigrations: (config, lock) => db.applyMigrations(config, lock),
       async transaction(fn) {
         const t0 = performance.now();
         let inner = 0;
@@ -95,7 +96,7 @@ export class IoTrace {
           add('db: pool wait + BEGIN + COMMIT', performance.now() - t0 - inner);
         }
       },
-      withSession: (fn) => db.withSession((s) => fn(timed(s))),
+      withSession: (fn) => db.withSession((s, lost) => fn(timed(s), lost)),
       close: () => db.close(),
     };
   }

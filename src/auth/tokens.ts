@@ -1,5 +1,6 @@
 import type { AccessTokenProvider, TokenSet } from '../citi/index.ts';
-import { ReauthRequiredError } from '../citi/index.ts';
+import { ReauthRequiredError, RefreshOutcomeUnknownError } from '../citi/index.ts';
+import { getConnection, markNeedsReauth, noteGrantAtRisk, storeRefreshedTokens, type ConnectionRecord } from '../db/connections.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { TokenCipher } from './crypto.ts';
 import type { Logger } from '../log/logger.ts';
@@ -10,14 +11,6 @@ export const REFRESH_MARGIN_MS = 60_000;
 
 export interface TokenRefresher {
   refresh(refreshToken: string): Promise<TokenSet>;
-}
-
-interface ConnectionTokenRow {
-  status: string;
-  status_reason: string | null;
-  access_token_enc: string | null;
-  access_token_expires_at: Date | null;
-  refresh_token_enc: string | null;
 }
 
 /**
@@ -62,52 +55,55 @@ export class ConnectionTokens implements AccessTokenProvider {
   }
 
   private async refreshUnderLock(rejected: string | undefined): Promise<string> {
+    try {
+      return await this.refreshInTransaction(rejected);
+    } catch (err) {
+      if (!(err instanceof RefreshOutcomeUnknownError)) throw err;
+      // Not retried (it could present a rotated token again): said loudly, and kept on the connection
+      // for `citi-sync status` until a refresh succeeds (RELIABILITY K).
+      this.deps.logger.warn({ connectionId: this.connectionId, err: { name: err.name, code: err.code } }, 'refresh connection dropped after sending: the grant may be lost');
+      await noteGrantAtRisk(this.deps.db, this.connectionId, `the last refresh (${new Date(this.now()).toISOString()}) lost its answer: the grant may be lost; if the next sync fails with invalid_grant, run citi-sync connect`).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async refreshInTransaction(rejected: string | undefined): Promise<string> {
     const { db, cipher, oauth, logger } = this.deps;
     const outcome = await db.transaction(async (tx) => {
       const row = await this.lockRow(tx);
       if (row.status !== 'active') {
-        throw new ConnectionUnusableError(this.connectionId, row.status, row.status_reason);
+        throw new ConnectionUnusableError(this.connectionId, row.status, row.statusReason);
       }
       // Someone (another process, or an earlier call) may already hold a fresh token: use it.
-      if (row.access_token_enc && row.access_token_expires_at) {
-        const stored = cipher.decrypt(row.access_token_enc);
-        const left = row.access_token_expires_at.getTime() - this.now();
+      if (row.accessTokenEnc && row.accessTokenExpiresAt) {
+        const stored = cipher.decrypt(row.accessTokenEnc);
+        const left = row.accessTokenExpiresAt.getTime() - this.now();
         if (stored !== rejected && left > REFRESH_MARGIN_MS) {
-          return { kind: 'token' as const, token: stored, expiresAt: row.access_token_expires_at.getTime() };
+          return { kind: 'token' as const, token: stored, expiresAt: row.accessTokenExpiresAt.getTime() };
         }
       }
-      if (!row.refresh_token_enc) {
+      if (!row.refreshTokenEnc) {
         throw new ConnectionUnusableError(this.connectionId, 'needs_reauth', 'no refresh token stored');
       }
       let set: TokenSet;
       try {
-        set = await oauth.refresh(cipher.decrypt(row.refresh_token_enc));
+        set = await oauth.refresh(cipher.decrypt(row.refreshTokenEnc));
       } catch (err) {
         if (err instanceof ReauthRequiredError) {
           // invalid_grant is final: record it and commit, never retry with this grant.
-          await tx.query(
-            `UPDATE citi_sync.connections SET status = 'needs_reauth', status_reason = $2,
-               access_token_enc = NULL, updated_at = now() WHERE id = $1`,
-            [this.connectionId, 'Citi rejected the refresh token (invalid_grant): the user must consent again (citi-sync connect)'],
-          );
+          await markNeedsReauth(tx, this.connectionId, 'Citi rejected the refresh token (invalid_grant): the user must consent again (citi-sync connect)');
           return { kind: 'reauth' as const, err };
         }
         throw err;
       }
       // The rotated refresh token is durable before the new access token is handed to anyone.
-      await tx.query(
-        `UPDATE citi_sync.connections SET access_token_enc = $2, access_token_expires_at = $3,
-           refresh_token_enc = $4, refresh_token_expires_at = $5, scopes = coalesce($6, scopes),
-           last_refreshed_at = now(), updated_at = now() WHERE id = $1`,
-        [
-          this.connectionId,
-          cipher.encrypt(set.accessToken),
-          set.expiresAt,
-          cipher.encrypt(set.refreshToken),
-          set.refreshTokenExpiresAt,
-          set.scope ?? null,
-        ],
-      );
+      await storeRefreshedTokens(tx, this.connectionId, {
+        accessTokenEnc: cipher.encrypt(set.accessToken),
+        accessTokenExpiresAt: set.expiresAt,
+        refreshTokenEnc: cipher.encrypt(set.refreshToken),
+        refreshTokenExpiresAt: set.refreshTokenExpiresAt,
+        scopes: set.scope ?? null,
+      });
       this.refreshes += 1;
       return { kind: 'token' as const, token: set.accessToken, expiresAt: set.expiresAt.getTime(), refreshed: true };
     });
@@ -122,13 +118,8 @@ export class ConnectionTokens implements AccessTokenProvider {
     return outcome.token;
   }
 
-  private async lockRow(tx: Queryable): Promise<ConnectionTokenRow> {
-    const { rows } = await tx.query<ConnectionTokenRow>(
-      `SELECT status, status_reason, access_token_enc, access_token_expires_at, refresh_token_enc
-         FROM citi_sync.connections WHERE id = $1 FOR UPDATE`,
-      [this.connectionId],
-    );
-    const row = rows[0];
+  private async lockRow(tx: Queryable): Promise<ConnectionRecord> {
+    const row = await getConnection(tx, this.connectionId, { forUpdate: true });
     if (!row) throw new ConnectionUnusableError(this.connectionId, 'missing', 'no such connection');
     return row;
   }

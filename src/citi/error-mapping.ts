@@ -12,6 +12,7 @@ import {
   snippetOf,
 } from './errors.ts';
 import { oneLine } from './text.ts';
+import { causeChain, messageOf } from '../log/errorText.ts';
 
 /**
  * The one place where Citi's HTTP statuses (contract §1 token errors, §2 resource errors) and network
@@ -104,18 +105,35 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'CITI_REQUEST_DEADLINE',
 ]);
 
-/** Errors that mean the server may have acted on the request before it failed (see oauth.ts). */
+/**
+ * Errors that mean the server may have acted on the request before it failed (see oauth.ts): the
+ * answer timed out or was cut short, or the connection dropped with no answer, which a client cannot
+ * tell from one dropped before the request arrived (RELIABILITY K).
+ */
 export const AMBIGUOUS_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-  'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'CITI_REQUEST_DEADLINE',
+  'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'CITI_REQUEST_DEADLINE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE',
 ]);
+
+/** An https connection closed before any response arrived. */
+const CLOSED_BEFORE_RESPONSE = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+
+export interface NetworkContext {
+  /**
+   * https with no client certificate configured: a server that demands one refuses after the TLS 1.3
+   * handshake, which looks like a dropped connection (RELIABILITY L), so the message says so.
+   */
+  httpsWithoutClientCert?: boolean;
+}
+
+export const TWO_WAY_TLS_HINT = 'if Citi requires two-way TLS, set CITI_TLS_CERT and CITI_TLS_KEY';
 
 /**
  * A failure below HTTP (no status): resets, timeouts, a body cut short. TLS failures are fatal: a
  * rejected client certificate or an untrusted server will not fix itself. Unknown errors are treated
  * as transient; the retry budget bounds them.
  */
-export function errorFromNetwork(err: unknown, path: string): CitiError {
+export function errorFromNetwork(err: unknown, path: string, ctx: NetworkContext = {}): CitiError {
   const code = errorCode(err);
   if (code && (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT') || code === 'EPROTO')) {
     return new ClientCredentialsError(`TLS connection failed (${code}) on ${path}: check the client certificate, key and CA`, {
@@ -125,19 +143,16 @@ export function errorFromNetwork(err: unknown, path: string): CitiError {
     });
   }
   const why = code && TRANSIENT_CODES.has(code) ? code : `${code ?? 'network error'}: ${snippetOf(messageOf(err))}`;
-  return new RetryLaterError(`request failed (${why}) on ${path}`, { path, code, cause: err });
+  const hint = ctx.httpsWithoutClientCert && code && CLOSED_BEFORE_RESPONSE.has(code) ? `; ${TWO_WAY_TLS_HINT}` : '';
+  return new RetryLaterError(`request failed (${why}) on ${path}${hint}`, { path, code, cause: err });
 }
 
 function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causeChain(err, 4)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
   }
   return undefined;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

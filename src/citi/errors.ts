@@ -49,6 +49,17 @@ export class RetryLaterError extends CitiError {
   }
 }
 
+/**
+ * A refresh whose connection dropped after the request may have been sent (a reset, "other side
+ * closed", a timeout waiting for the answer, a body cut short). Citi may have rotated the refresh
+ * token: presenting the old one again would be reuse, which revokes the grant, so it is not retried
+ * in this sync. What to do: retry later (the next sync tries the stored token once); if Citi answers
+ * invalid_grant, the grant was lost and the user must consent again.
+ */
+export class RefreshOutcomeUnknownError extends RetryLaterError {
+  override readonly name: string = 'RefreshOutcomeUnknownError';
+}
+
 /** 429: the whole client (every concurrent call) must wait `retryAfterMs`, then may retry. */
 export class RateLimitedError extends RetryLaterError {
   override readonly name: string = 'RateLimitedError';

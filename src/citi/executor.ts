@@ -85,13 +85,21 @@ export class RequestExecutor {
     let limited = 0;
     let lastToken: string | undefined;
     let refresh: { rejected: string; fresh: string } | undefined;
+    // The token provider's own call (a refresh) already had its retries, and a refresh that lost its
+    // answer must not be sent again (RELIABILITY K): its failure ends this call, never retried here.
+    let tokenFailure: unknown;
 
     const attempt = async (attemptNumber: number): Promise<T> => {
       let token: string | undefined;
       if (spec.tokens) {
         // Asked on every attempt (callers count requests this way); after a refresh the provider may
         // still hand back the rejected token if it does not cache, so the fresh one wins.
-        token = await spec.tokens.accessToken();
+        try {
+          token = await spec.tokens.accessToken();
+        } catch (err) {
+          tokenFailure = err;
+          throw err;
+        }
         if (refresh && token === refresh.rejected) token = refresh.fresh;
         lastToken = token;
       }
@@ -149,6 +157,7 @@ export class RequestExecutor {
       shouldRetry: async ({ error }) => {
         // The caller gave up: its reason, not this attempt's failure, is the outcome.
         signal?.throwIfAborted();
+        if (error === tokenFailure) return false;
         if (!(error instanceof CitiError)) return false;
         if (error instanceof RetryAfterTooLongError) return false;
         if (error instanceof RateLimitedError) return ++limited <= s.max429Retries;

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { errorFromNetwork } from './error-mapping.ts';
+import { errorFromNetwork, type NetworkContext } from './error-mapping.ts';
 
 /**
  * The wire: one keep-alive undici Pool for Citi's origin, with explicit timeouts and (in production)
@@ -74,6 +74,7 @@ export class HttpTransport implements Transport {
   private readonly pool: Pool;
   /** The base URL's path (e.g. `/gcb/api`), prefixed to every request path. */
   private readonly basePath: string;
+  private readonly network: NetworkContext;
   private closed = false;
   private readonly deadlineMs: number;
 
@@ -83,6 +84,7 @@ export class HttpTransport implements Transport {
     const t = { ...DEFAULT_TIMEOUTS, ...definedOnly(opts.timeouts ?? {}) };
     const tls = opts.tls ?? {};
     this.deadlineMs = t.deadlineMs;
+    this.network = { httpsWithoutClientCert: base.protocol === 'https:' && tls.cert === undefined };
     this.pool = new Pool(base.origin, {
       connections: opts.connections ?? 32,
       // undici counts the bytes as they arrive and aborts past the cap: the body is never held whole.
@@ -102,6 +104,7 @@ export class HttpTransport implements Transport {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new DeadlineExceeded(this.deadlineMs)), this.deadlineMs);
     const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+    let responded = false;
     try {
       const res = await this.pool.request({
         method: req.method,
@@ -110,6 +113,7 @@ export class HttpTransport implements Transport {
         body: req.body ?? null,
         signal,
       });
+      responded = true;
       // The whole body is read here so a connection dropped mid-body surfaces as this call's error.
       const body = await res.body.text();
       return { status: res.statusCode, headers: res.headers, body };
@@ -117,7 +121,7 @@ export class HttpTransport implements Transport {
       // A caller's abort is not a Citi failure: rethrow it untouched so it is never retried.
       if (req.signal?.aborted) throw req.signal.reason ?? err;
       if (deadline.signal.aborted) throw errorFromNetwork(deadline.signal.reason, req.path);
-      throw errorFromNetwork(err, req.path);
+      throw errorFromNetwork(err, req.path, responded ? {} : this.network);
     } finally {
       clearTimeout(timer);
     }

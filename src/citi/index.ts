@@ -29,6 +29,7 @@ export {
   ReauthRequiredError,
   RetryAfterTooLongError,
   RetryLaterError,
+  RefreshOutcomeUnknownError,
   UnauthorizedError,
   UnexpectedResponseError,
   WindowOutOfRangeError,

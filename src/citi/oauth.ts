@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ReauthRequiredError } from './errors.ts';
+import { AMBIGUOUS_CODES } from './error-mapping.ts';
+import { MalformedResponseError, RateLimitedError, ReauthRequiredError, RefreshOutcomeUnknownError, RetryLaterError } from './errors.ts';
 import type { RequestExecutor } from './executor.ts';
 import { parseJsonBody, validate } from './parse.ts';
 import { revokeResponseSchema, tokenResponseSchema } from './schemas.ts';
@@ -12,8 +13,9 @@ import type { TokenSet } from './types.ts';
  * - No token, code or secret ever reaches an error message or a log line (token bodies are parsed
  *   with `sensitive`, so even a malformed one is not quoted).
  * - A refresh is never retried after the server may have acted on it (a timeout waiting for the
- *   answer, a truncated 200): the refresh token has then rotated, and presenting the old one again
- *   is treated as theft and revokes the grant. 5xx, 429 and connection failures are retried.
+ *   answer, a truncated 200, a connection dropped with no answer): the refresh token may have
+ *   rotated, and presenting the old one again is treated as theft and revokes the grant. Such a
+ *   refresh ends in RefreshOutcomeUnknownError. 5xx, 429 and failures to connect are retried.
  * - `invalid_grant` is final (ReauthRequiredError), never retried.
  */
 
@@ -87,9 +89,22 @@ export class CitiOAuth {
     return this.tokenCall(this.s.tokenPath ?? TOKEN_PATH, form);
   }
 
-  /** Rotates the refresh token: the caller must store the new one durably before using it. */
-  refresh(refreshToken: string): Promise<TokenSet> {
-    return this.tokenCall(REFRESH_PATH, { grant_type: 'refresh_token', refresh_token: refreshToken });
+  /**
+   * Rotates the refresh token: the caller must store the new one durably before using it. A refresh
+   * that may have reached Citi but whose answer was lost throws RefreshOutcomeUnknownError (not retried).
+   */
+  async refresh(refreshToken: string): Promise<TokenSet> {
+    try {
+      return await this.tokenCall(REFRESH_PATH, { grant_type: 'refresh_token', refresh_token: refreshToken });
+    } catch (err) {
+      if (err instanceof RetryLaterError && !(err instanceof RateLimitedError) && (err instanceof MalformedResponseError || (err.code !== undefined && AMBIGUOUS_CODES.has(err.code)))) {
+        throw new RefreshOutcomeUnknownError(
+          `${err.message}: the refresh may have reached Citi, which would have rotated the refresh token; not retried, the grant may be lost (if the next sync fails with invalid_grant, run citi-sync connect)`,
+          { path: err.path, status: err.status, code: err.code, cause: err },
+        );
+      }
+      throw err;
+    }
   }
 
   /**

@@ -26,6 +26,17 @@ export const idLike = z.union([
 
 export const text = z.string();
 
+/**
+ * Ids that key a unique index (account, transaction, statement ids). A btree entry holds at most
+ * 2704 bytes (a third of an 8 KB page, less overhead) and ours pair two such ids: 1000 bytes each
+ * leaves room, and no real Citi id is near it. Refused here, naming the field, instead of by
+ * Postgres (54000 "index row requires N bytes") after the page was half processed.
+ */
+export const MAX_KEY_ID_BYTES = 1000;
+const keyIdFits = (s: string) => Buffer.byteLength(s, 'utf8') <= MAX_KEY_ID_BYTES;
+const KEY_ID_TOO_LONG = `longer than ${MAX_KEY_ID_BYTES} bytes (an id must fit in a database index)`;
+export const keyId = idLike.pipe(z.string().refine(keyIdFits, KEY_ID_TOO_LONG));
+
 export const calendarDate = z.string().refine(isCalendarDate, 'not a calendar date (YYYY-MM-DD)');
 
 /** An optional date where `""` also means absent. */
@@ -76,7 +87,7 @@ export const dayLike = z.preprocess(
 );
 
 export const accountSchema = z.looseObject({
-  accountId: idLike.pipe(z.string().min(1)),
+  accountId: keyId.pipe(z.string().min(1)),
   currencyCode: optionalCurrency,
   accountStatus: nullish(text),
   productName: nullish(text),
@@ -124,9 +135,9 @@ export const holdingSchema = z.looseObject({
 
 // §4 transactions.
 export const transactionSchema = z.looseObject({
-  transactionId: nullish(idLike),
+  transactionId: nullish(keyId),
   /** India (§4): identifies the row where `transactionId` is absent; statement rows too (§5). */
-  transactionReferenceId: nullish(idLike),
+  transactionReferenceId: nullish(keyId),
   accountId: nullish(idLike),
   transactionDate: calendarDate,
   transactionPostingDate: optionalDate,
@@ -149,7 +160,7 @@ export const transactionSchema = z.looseObject({
 
 // §5 statements.
 export const statementRefSchema = z.looseObject({
-  statementId: idLike.pipe(z.string().min(1)),
+  statementId: keyId.pipe(z.string().min(1)),
   statementDate: optionalDate,
 });
 

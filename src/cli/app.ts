@@ -1,6 +1,7 @@
 import { CitiClient, TokenBucketGate, type RequestEvent, type RequestGate } from '../citi/index.ts';
 import { assertSecureBaseUrl, requireKeys, type Config } from '../config/index.ts';
-import { openDatabase, type Database } from '../db/database.ts';
+import { openDatabase } from '../db/open.ts';
+import type { Database } from '../db/database.ts';
 import { checkMigrated } from '../db/migrate.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import type { TokenCipher } from '../auth/crypto.ts';

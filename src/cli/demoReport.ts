@@ -1,22 +1,10 @@
 import type { Queryable } from '../db/database.ts';
 import { shortId, table } from './progress.ts';
+import { demoAccounts } from './sql/demoAccounts.ts';
 
 /** What the demo shows at the end: balances, counts, and queries to try next. */
 export async function printDemoReport(db: Queryable, connectionId: string, out: NodeJS.WritableStream): Promise<void> {
-  const { rows: accounts } = await db.query<{
-    account_id: string;
-    account_type: string;
-    product_name: string | null;
-    currency_code: string | null;
-    status: string | null;
-    current_balance: string | null;
-    n: number;
-  }>(
-    `SELECT a.account_id, a.account_type, a.product_name, a.currency_code, a.status, a.current_balance,
-            (SELECT count(*)::int FROM analytics.transactions t WHERE t.connection_id = a.connection_id AND t.account_id = a.account_id) AS n
-       FROM analytics.accounts a WHERE a.connection_id = $1 ORDER BY a.account_group, a.account_id`,
-    [connectionId],
-  );
+  const accounts = await demoAccounts(db, connectionId);
   out.write('\nAccounts\n');
   out.write(
     table(

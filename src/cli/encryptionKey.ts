@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { TokenCipher, parseEncryptionKey } from '../auth/crypto.ts';
 import { ConfigError, type Config } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
+import { checkEncryptionKey, WrongEncryptionKeyError } from '../auth/keyCheck.ts';
+import type { Queryable } from '../db/database.ts';
 
 /**
  * The token cipher from CITI_SYNC_ENCRYPTION_KEY. With the embedded database (a local, one-user
@@ -28,6 +30,19 @@ export function cipherFromConfig(cfg: Config, logger: Logger): TokenCipher {
     chmodSync(file, 0o600);
   }
   return new TokenCipher(parseKey(file, readFileSync(file, 'utf8').trim()), previous);
+}
+
+/**
+ * Start-up check: one stored token must decrypt with the configured keys, else a configuration
+ * error (exit 2) naming the key, before anything runs (RELIABILITY J).
+ */
+export async function assertKeyReadsTokens(db: Queryable, cipher: TokenCipher): Promise<void> {
+  try {
+    await checkEncryptionKey(db, cipher);
+  } catch (err) {
+    if (err instanceof WrongEncryptionKeyError) throw new ConfigError('CITI_SYNC_ENCRYPTION_KEY', err.message);
+    throw err;
+  }
 }
 
 function parseKey(key: string, text: string): Buffer {

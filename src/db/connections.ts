@@ -1,25 +1,25 @@
-import type { TokenCipher } from '../auth/crypto.ts';
-import type { TokenSet } from '../citi/index.ts';
 import type { Queryable } from './database.ts';
-import { CONNECTION_STATUSES } from './schema.ts';
+import { CONNECTION_STATUSES, type ConnectionStatus, type SyncRunStatus } from './schema.ts';
 
 /**
- * Connections: one user's consent each, with its OAuth tokens. Tokens are encrypted before they
- * reach SQL, and no function here returns a token: callers that need one (src/auth) decrypt the
- * `*Enc` columns themselves, inside the transaction that also stores the rotated one.
+ * Connections: one user's consent each, with its OAuth tokens. This module is the only one with SQL
+ * on `citi_sync.connections`. It stores and returns tokens only as ciphertext (the `*Enc` fields):
+ * src/auth encrypts them before they get here and decrypts them, inside the transaction that also
+ * stores the rotated one. db never imports auth.
  */
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+export type { ConnectionStatus };
 
-export interface NewConnection {
+/** A connection as stored: its tokens already encrypted (src/auth/consent.ts builds these). */
+export interface NewStoredConnection {
   /** User-chosen: a letter or digit, then up to 63 of letters, digits, '.', '_', '-'. */
   id: string;
-  refreshToken: string;
-  accessToken?: string;
-  accessTokenExpiresAt?: Date;
-  refreshTokenExpiresAt?: Date;
-  scopes?: string;
-  /** The customer's market (ISO 3166 alpha-2, e.g. US, SG): the API dialect its syncs speak. @defaultValue 'US' */
-  country?: string;
+  refreshTokenEnc: string;
+  accessTokenEnc?: string | null;
+  accessTokenExpiresAt?: Date | null;
+  refreshTokenExpiresAt?: Date | null;
+  scopes?: string | null;
+  /** The customer's market (ISO 3166 alpha-2). @defaultValue 'US' */
+  country?: string | undefined;
 }
 
 /** What may be shown: no secrets, not even encrypted ones. */
@@ -87,21 +87,20 @@ interface Row {
  * Stores a new connection (status active). With `replace`, an existing connection of that id gets
  * the new tokens and becomes active again; its accounts and transactions are kept.
  */
-export async function addConnection(
+export async function insertConnection(
   db: Queryable,
-  cipher: TokenCipher,
-  input: NewConnection,
+  input: NewStoredConnection,
   opts: { replace?: boolean } = {},
 ): Promise<ConnectionSummary> {
   assertConnectionId(input.id);
-  if (!input.refreshToken) throw new TypeError('addConnection: refreshToken is empty');
+  if (!input.refreshTokenEnc) throw new TypeError('insertConnection: refreshTokenEnc is empty');
   const country = (input.country ?? 'US').trim().toUpperCase();
   if (!/^[A-Z]{2}$/.test(country)) throw new TypeError(`invalid country ${JSON.stringify(country.slice(0, 20))}: use a two-letter code such as US or SG`);
   const params = [
     input.id,
-    input.accessToken ? cipher.encrypt(input.accessToken) : null,
-    input.accessToken ? (input.accessTokenExpiresAt ?? null) : null,
-    cipher.encrypt(input.refreshToken),
+    input.accessTokenEnc ?? null,
+    input.accessTokenEnc ? (input.accessTokenExpiresAt ?? null) : null,
+    input.refreshTokenEnc,
     input.refreshTokenExpiresAt ?? null,
     input.scopes ?? null,
     country,
@@ -227,20 +226,152 @@ function toSummary(row: Row): ConnectionSummary {
   };
 }
 
-/** Stores (or replaces) a consent from the tokens the OAuth code flow returned, for a customer of `country`. */
-export async function saveConsent(db: Queryable, cipher: TokenCipher, id: string, tokens: TokenSet, country = 'US'): Promise<ConnectionSummary> {
-  return addConnection(
-    db,
-    cipher,
-    {
-      id,
-      refreshToken: tokens.refreshToken,
-      accessToken: tokens.accessToken,
-      accessTokenExpiresAt: tokens.expiresAt,
-      refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
-      scopes: tokens.scope,
-      country,
-    },
-    { replace: true },
+/** The tokens a refresh stores: encrypted, the rotated refresh token with them. */
+export interface RefreshedTokensEnc {
+  accessTokenEnc: string;
+  accessTokenExpiresAt: Date;
+  refreshTokenEnc: string;
+  refreshTokenExpiresAt: Date | null | undefined;
+  scopes: string | null | undefined;
+}
+
+/** Stores a refresh's tokens (moved from src/auth/tokens.ts; run under the row lock of getConnection). */
+export async function storeRefreshedTokens(tx: Queryable, id: string, t: RefreshedTokensEnc): Promise<void> {
+  await tx.query(
+    `UPDATE citi_sync.connections SET access_token_enc = $2, access_token_expires_at = $3,
+       refresh_token_enc = $4, refresh_token_expires_at = $5, scopes = coalesce($6, scopes),
+       status_reason = CASE WHEN status = 'active' THEN NULL ELSE status_reason END,
+       last_refreshed_at = now(), updated_at = now() WHERE id = $1`,
+    [id, t.accessTokenEnc, t.accessTokenExpiresAt, t.refreshTokenEnc, t.refreshTokenExpiresAt ?? null, t.scopes ?? null],
   );
+}
+
+/**
+ * A refresh lost its answer (RELIABILITY K): the connection stays active, with the hazard as its
+ * reason, shown by `citi-sync status`; the next successful refresh clears it.
+ */
+export async function noteGrantAtRisk(q: Queryable, id: string, reason: string): Promise<void> {
+  await q.query(`UPDATE citi_sync.connections SET status_reason = $2, updated_at = now() WHERE id = $1 AND status = 'active'`, [id, reason]);
+}
+
+/** invalid_grant: the consent is gone; the access token goes with it. */
+export async function markNeedsReauth(tx: Queryable, id: string, reason: string): Promise<void> {
+  await tx.query(
+    `UPDATE citi_sync.connections SET status = 'needs_reauth', status_reason = $2,
+       access_token_enc = NULL, updated_at = now() WHERE id = $1`,
+    [id, reason],
+  );
+}
+
+/** One stored token (the newest refresh token), to check the encryption key at start-up; or undefined. */
+export async function anyStoredToken(q: Queryable): Promise<{ id: string; tokenEnc: string } | undefined> {
+  const { rows } = await q.query<{ id: string; refresh_token_enc: string }>(
+    `SELECT id, refresh_token_enc FROM citi_sync.connections WHERE refresh_token_enc IS NOT NULL ORDER BY updated_at DESC, id LIMIT 1`,
+  );
+  const r = rows[0];
+  return r ? { id: r.id, tokenEnc: r.refresh_token_enc } : undefined;
+}
+
+// Moved from src/queue/sql/connections.ts: what the worker and the CLI's schedule commands read.
+
+export interface ConnectionState {
+  id: string;
+  status: ConnectionStatus;
+  statusReason: string | null;
+}
+
+/** The connection's status, or undefined when it no longer exists (removed with --purge). */
+export async function connectionState(q: Queryable, connectionId: string): Promise<ConnectionState | undefined> {
+  const { rows } = await q.query<{ id: string; status: ConnectionStatus; status_reason: string | null }>(
+    `SELECT id, status, status_reason FROM citi_sync.connections WHERE id = $1`,
+    [connectionId],
+  );
+  const r = rows[0];
+  return r ? { id: r.id, status: r.status, statusReason: r.status_reason } : undefined;
+}
+
+export async function activeConnectionIds(q: Queryable): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(`SELECT id FROM citi_sync.connections WHERE status = 'active' ORDER BY id`);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Active consents whose refresh token lapses before `before`. A token never refreshed by us has no
+ * known expiry: it is taken to have been issued when the connection was added (refresh tokens live
+ * 30 days, contract §1).
+ */
+export async function connectionsExpiringBefore(q: Queryable, before: Date): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM (
+       SELECT id, coalesce(refresh_token_expires_at, coalesce(last_refreshed_at, created_at) + interval '30 days') AS expires_at
+         FROM citi_sync.connections WHERE status = 'active' AND refresh_token_enc IS NOT NULL) c
+      WHERE expires_at < $1
+      ORDER BY expires_at, id`,
+    [before],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Records a connection's schedule (or null when unscheduled): Postgres is its durable home. */
+export async function setSchedule(q: Queryable, connectionIds: string[], schedule: string | null): Promise<void> {
+  if (connectionIds.length === 0) return;
+  await q.query(`UPDATE citi_sync.connections SET schedule = $2, updated_at = now() WHERE id = ANY ($1::text[])`, [connectionIds, schedule]);
+}
+
+/** Forgets every recorded schedule (`unschedule --all`, including ones Redis no longer knew about). */
+export async function clearAllSchedules(q: Queryable): Promise<void> {
+  await q.query(`UPDATE citi_sync.connections SET schedule = NULL, updated_at = now() WHERE schedule IS NOT NULL`);
+}
+
+export async function activeSchedules(q: Queryable): Promise<Array<{ id: string; schedule: string }>> {
+  const { rows } = await q.query<{ id: string; schedule: string }>(
+    `SELECT id, schedule FROM citi_sync.connections WHERE status = 'active' AND schedule IS NOT NULL ORDER BY id`,
+  );
+  return rows;
+}
+
+// Moved from src/queue/status.ts and src/queue/metrics.ts: per-connection read models.
+
+export interface ConnectionOverviewRow {
+  id: string;
+  status: ConnectionStatus;
+  status_reason: string | null;
+  accounts: number;
+  live_rows: string;
+  run_started: Date | null;
+  run_finished: Date | null;
+  run_status: SyncRunStatus | null;
+  run_inserted: number | null;
+  run_updated: number | null;
+  run_error: string | null;
+  last_success: Date | null;
+}
+
+/** Every connection with its counts, its latest connection run and its last success (`status`). */
+export async function connectionOverview(db: Queryable): Promise<ConnectionOverviewRow[]> {
+  const { rows } = await db.query<ConnectionOverviewRow>(
+    `SELECT c.id, c.status, c.status_reason,
+            (SELECT count(*)::int FROM citi_sync.accounts a WHERE a.connection_id = c.id) AS accounts,
+            (SELECT count(*)::text FROM citi_sync.transactions t WHERE t.connection_id = c.id AND t.removed_at IS NULL) AS live_rows,
+            r.started_at AS run_started, r.finished_at AS run_finished, r.status AS run_status,
+            r.rows_inserted AS run_inserted, r.rows_updated AS run_updated, r.error AS run_error,
+            (SELECT max(s.finished_at) FROM citi_sync.sync_runs s
+              WHERE s.connection_id = c.id AND s.account_id IS NULL AND s.status = 'succeeded') AS last_success
+       FROM citi_sync.connections c
+       LEFT JOIN LATERAL (SELECT * FROM citi_sync.sync_runs s WHERE s.connection_id = c.id AND s.account_id IS NULL
+                           ORDER BY s.started_at DESC LIMIT 1) r ON true
+      ORDER BY c.id`,
+  );
+  return rows;
+}
+
+/** Seconds since each active connection's last successful connection run (absent: never). */
+export async function secondsSinceLastSuccess(db: Queryable): Promise<Array<{ connectionId: string; seconds: number }>> {
+  const { rows } = await db.query<{ connection_id: string; seconds: string }>(
+    `SELECT c.id AS connection_id, extract(epoch FROM now() - max(r.finished_at))::text AS seconds
+       FROM citi_sync.connections c JOIN citi_sync.sync_runs r ON r.connection_id = c.id
+      WHERE c.status = 'active' AND r.account_id IS NULL AND r.status = 'succeeded'
+      GROUP BY c.id`,
+  );
+  return rows.map((r) => ({ connectionId: r.connection_id, seconds: Number(r.seconds) }));
 }

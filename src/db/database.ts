@@ -11,7 +11,6 @@
  * Pass jsonb parameters as JSON.stringify(value): node-postgres would turn a JS array into a
  * Postgres array literal.
  */
-import type { Logger } from '../log/logger.ts';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -36,37 +35,23 @@ export interface Database extends Queryable {
   /**
    * Runs fn on one dedicated session, e.g. to hold a session-level advisory lock. Advisory locks
    * still held when fn returns are released. On PGlite (a single session) callers are serialised
-   * instead, re-entrantly, so the lock semantics hold within the one process.
+   * instead, re-entrantly, so the lock semantics hold within the one process. `lost` aborts when
+   * the server ends the session (its advisory locks are then gone): work that relied on them must
+   * stop. PGlite's one session cannot be lost apart from the database: it never aborts.
    */
-  withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T>;
+  withSession<T>(fn: (s: Queryable, lost: AbortSignal) => Promise<T>): Promise<T>;
+  /**
+   * Applies drizzle's migrations on this backend, under the advisory lock `lock` (src/db/migrate.ts
+   * is the caller; each backend knows its own drizzle driver, so migrate needs no instanceof).
+   */
+  applyMigrations(config: MigrationConfig, lock: readonly [number, number]): Promise<void>;
   /** Ends the pool or closes PGlite and frees its lock file. Idempotent. */
   close(): Promise<void>;
 }
 
-export interface OpenDatabaseOptions {
-  /** A postgres:// URL. When set, a node-postgres pool is used; otherwise embedded PGlite. */
-  url?: string;
-  /**
-   * Where embedded PGlite keeps its files; `memory://` keeps nothing (tests).
-   * @defaultValue `./.citi-sync/db`
-   */
-  dataDir?: string;
-  /** @defaultValue 10 */
-  poolSize?: number;
-  /** Shown in pg_stat_activity. @defaultValue `citi-sync` */
-  applicationName?: string;
-  /** Receives errors of idle pooled connections (e.g. a server restart). */
-  logger?: Logger;
-}
-
-export const DEFAULT_DATA_DIR = './.citi-sync/db';
-
-export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
-  if (opts.url) {
-    const { openPostgres } = await import('./postgres.ts');
-    return openPostgres(opts.url, opts);
-  }
-  // PGlite is loaded only when used: its WebAssembly module is large.
-  const { openPglite } = await import('./pglite.ts');
-  return openPglite(opts.dataDir ?? DEFAULT_DATA_DIR, { logger: opts.logger });
+/** Where drizzle finds the migration files and keeps its bookkeeping table. */
+export interface MigrationConfig {
+  migrationsFolder: string;
+  migrationsSchema: string;
+  migrationsTable: string;
 }

@@ -1,4 +1,5 @@
 import { isRetryablePgError, sqlStateName, sqlStateOf, type SqlStateName } from './sqlstate.ts';
+import { messageOf } from '../log/errorText.ts';
 
 /**
  * A statement or connection failed. The message names the Postgres error and the first line of the
@@ -29,7 +30,7 @@ export class DatabaseError extends Error {
 /** Wraps a driver error as a DatabaseError naming the statement; DatabaseErrors pass through. */
 export function wrapQueryError(err: unknown, text: string): DatabaseError {
   if (err instanceof DatabaseError) return err;
-  const base = err instanceof Error ? err.message : String(err);
+  const base = messageOf(err);
   const code = sqlStateOf(err);
   const firstLine = text.trim().split('\n', 1)[0]?.slice(0, 120) ?? '';
   return new DatabaseError(`${base}${code ? ` (SQLSTATE ${code})` : ''} in: ${firstLine}`, { cause: err });
@@ -69,5 +70,16 @@ export class SchemaTooNewError extends Error {
   override readonly name = 'SchemaTooNewError';
   constructor() {
     super('the database schema is newer than this citi-sync version: upgrade citi-sync');
+  }
+}
+
+/**
+ * The server ended a session we held (pg_terminate_backend, a restart, a dropped socket): every
+ * session-level lock on it is gone. What to do: stop the work those locks guarded; start again later.
+ */
+export class SessionLostError extends Error {
+  override readonly name = 'SessionLostError';
+  constructor(cause: unknown) {
+    super(`the database session holding the sync locks was lost (${messageOf(cause)}); stopped so that no two syncs of one connection run at once`, { cause });
   }
 }

@@ -35,27 +35,9 @@ export async function migrate(db: Database, opts: MigrateOptions = {}): Promise<
   const config = { migrationsFolder: folder(opts), migrationsSchema: MIGRATIONS_SCHEMA, migrationsTable: MIGRATIONS_TABLE };
   // drizzle's migrators and the database classes are loaded here only: every other command merely
   // checks the schema (checkMigrated), and loading them costs a tenth of a second at each start.
-  const [{ PostgresDatabase }, { PgliteDatabase }] = await Promise.all([import('./postgres.ts'), import('./pglite.ts')]);
   const before = await appliedUpTo(db);
   try {
-    if (db instanceof PostgresDatabase) {
-      const [{ drizzle: drizzleNodePg }, { migrate: migrateNodePg }] = await Promise.all([import('drizzle-orm/node-postgres'), import('drizzle-orm/node-postgres/migrator')]);
-      await db.withClient(async (client) => {
-        await client.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
-        try {
-          // drizzle runs on this very client (not the pool), so the lock covers all it does.
-          await migrateNodePg(drizzleNodePg({ client }), config);
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK]);
-        }
-      });
-    } else if (db instanceof PgliteDatabase) {
-      const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
-      // One process owns PGlite (lock file); withSession serialises migrators within it.
-      await db.withSession(() => migratePglite(drizzlePglite({ client: db.pglite }), config));
-    } else {
-      throw new TypeError(`migrate: unsupported database kind ${(db as Database).kind}`);
-    }
+    await db.applyMigrations(config, MIGRATION_LOCK);
   } catch (err) {
     if (err instanceof DatabaseError || err instanceof TypeError) throw err;
     throw new DatabaseError(`migration failed: ${(err as Error).message}`, { cause: err });

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, mkdirSync } from 'node:fs';
 import { PGlite, type Results } from '@electric-sql/pglite';
-import type { Database, Queryable, QueryResult } from './database.ts';
+import type { Database, MigrationConfig, Queryable, QueryResult } from './database.ts';
 import { DatabaseError, wrapQueryError } from './errors.ts';
 import { LockFile } from './lock-file.ts';
 import { DIR_MODE, tightenTree } from './fileModes.ts';
@@ -73,22 +73,30 @@ export class PgliteDatabase implements Database {
     }
   }
 
-  async withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
+  async withSession<T>(fn: (s: Queryable, lost: AbortSignal) => Promise<T>): Promise<T> {
     const outer = this.#context.getStore();
     const session: Queryable = { query: (text, params) => this.query(text, params), copyFrom: (copySql, data) => copyFromBlob(this.pglite, copySql, data) };
-    if (outer?.holdsSession) return fn(session);
+    // One in-process session: it is never lost apart from the whole database.
+    const never = new AbortController().signal;
+    if (outer?.holdsSession) return fn(session, never);
 
     let release!: () => void;
     const previous = this.#sessionQueue;
     this.#sessionQueue = new Promise<void>((resolve) => (release = resolve));
     await previous;
     try {
-      return await this.#context.run({ inTransaction: false, holdsSession: true }, () => fn(session));
+      return await this.#context.run({ inTransaction: false, holdsSession: true }, () => fn(session, never));
     } finally {
       // Mirror the server backend: no advisory lock outlives the session it was taken on.
       await this.pglite.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
       release();
     }
+  }
+
+  /** One process owns PGlite (lock file); withSession serialises migrators within it, so no advisory lock. */
+  async applyMigrations(config: MigrationConfig): Promise<void> {
+    const [{ drizzle }, { migrate }] = await Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
+    await this.withSession(() => migrate(drizzle({ client: this.pglite }), config));
   }
 
   async close(): Promise<void> {

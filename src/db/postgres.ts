@@ -2,8 +2,9 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import type { Database, OpenDatabaseOptions, Queryable, QueryResult } from './database.ts';
-import { DatabaseError, wrapQueryError } from './errors.ts';
+import type { Database, MigrationConfig, Queryable, QueryResult } from './database.ts';
+import type { OpenDatabaseOptions } from './open.ts';
+import { DatabaseError, SessionLostError, wrapQueryError } from './errors.ts';
 import { nodePostgresTypes } from './type-parsers.ts';
 import { redactUrl, redactUrlsIn } from '../log/redactUrl.ts';
 
@@ -42,9 +43,9 @@ export class PostgresDatabase implements Database {
     });
   }
 
-  async withSession<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
-    return this.withClient(async (client, lost) => {
-      const result = await fn(queryableFor(client));
+  async withSession<T>(fn: (s: Queryable, lost: AbortSignal) => Promise<T>): Promise<T> {
+    return this.withClient(async (client, lost, lostSignal) => {
+      const result = await fn(queryableFor(client), lostSignal);
       // The connection goes back to the pool: a transaction or a lock left behind would outlive fn
       // and block others for hours. ROLLBACK outside a transaction is only a notice. A session the
       // server already ended holds nothing any more (and withClient destroys it).
@@ -62,7 +63,7 @@ export class PostgresDatabase implements Database {
    * dropped socket): unheard, that event crashed the process (found by the chaos run). It is heard
    * here; the next query on the client fails, and the client is destroyed instead of returned.
    */
-  async withClient<T>(fn: (client: pg.PoolClient, lost: () => boolean) => Promise<T>): Promise<T> {
+  async withClient<T>(fn: (client: pg.PoolClient, lost: () => boolean, lostSignal: AbortSignal) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -70,21 +71,42 @@ export class PostgresDatabase implements Database {
       throw wrapQueryError(err, '(connect)');
     }
     let lostWith: Error | undefined;
+    const lostSignal = new AbortController();
     const onError = (err: Error) => {
       lostWith ??= err;
+      lostSignal.abort(new SessionLostError(err));
     };
+    // 'end' too: a session ended while a query ran reports the error to that query, not as 'error'.
+    const onEnd = () => onError(new Error('the database session ended'));
     client.on('error', onError);
+    client.on('end', onEnd);
     try {
-      const result = await fn(client, () => lostWith !== undefined);
+      const result = await fn(client, () => lostWith !== undefined, lostSignal.signal);
+      client.off('end', onEnd);
       // A healthy client goes back to the pool (which listens again); a lost one keeps our listener
       // while it is destroyed, so a late 'error' from its socket is heard too.
       if (lostWith === undefined) client.off('error', onError);
       client.release(lostWith);
       return result;
     } catch (err) {
+      client.off('end', onEnd);
       client.release(true);
       throw err;
     }
+  }
+
+  async applyMigrations(config: MigrationConfig, lock: readonly [number, number]): Promise<void> {
+    // drizzle's migrator is loaded here only: every other command merely checks the schema.
+    const [{ drizzle }, { migrate }] = await Promise.all([import('drizzle-orm/node-postgres'), import('drizzle-orm/node-postgres/migrator')]);
+    await this.withClient(async (client) => {
+      await client.query('SELECT pg_advisory_lock($1, $2)', [...lock]);
+      try {
+        // drizzle runs on this very client (not the pool), so the lock covers all it does.
+        await migrate(drizzle({ client }), config);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [...lock]);
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -34,6 +34,12 @@ export const CONNECTION_STATUSES = ['active', 'needs_reauth', 'revoked'] as cons
 export const TRANSACTION_STATUSES = ['pending', 'posted'] as const;
 export const SYNC_TRIGGERS = ['cli', 'demo', 'schedule', 'manual', 'worker'] as const;
 export const SYNC_RUN_STATUSES = ['running', 'succeeded', 'failed', 'partial', 'skipped'] as const;
+// The unions code passes around: a status parameter is one of these, never a bare string. (Raw SQL
+// returns snake_case rows, so drizzle's inferred camelCase row types are not exported.)
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+export type SyncTrigger = (typeof SYNC_TRIGGERS)[number];
+export type SyncRunStatus = (typeof SYNC_RUN_STATUSES)[number];
 
 // Check and index predicates name columns unqualified: drizzle-kit would otherwise write
 // "citi_sync"."table"."column" into the DDL, which is noisy to read in \d output.
@@ -360,17 +366,3 @@ export const merchantCategoryOverrides = citiSync.table('merchant_category_overr
   merchantName: text('merchant_name').primaryKey(),
   category: text('category').notNull(),
 });
-
-export type Connection = typeof connections.$inferSelect;
-export type Account = typeof accounts.$inferSelect;
-export type BalanceHistory = typeof balanceHistory.$inferSelect;
-export type HoldingSnapshot = typeof holdingSnapshots.$inferSelect;
-export type Holding = typeof holdings.$inferSelect;
-export type Transaction = typeof transactions.$inferSelect;
-export type Statement = typeof statements.$inferSelect;
-export type SyncState = typeof syncState.$inferSelect;
-export type SyncWindow = typeof syncWindows.$inferSelect;
-export type SyncRun = typeof syncRuns.$inferSelect;
-export type CategoryOverride = typeof categoryOverrides.$inferSelect;
-export type MccCategory = typeof mccCategories.$inferSelect;
-export type MerchantCategoryOverride = typeof merchantCategoryOverrides.$inferSelect;

@@ -1,3 +1,4 @@
+import { causeChain } from '../log/errorText.ts';
 /**
  * Postgres SQLSTATE codes citi-sync reacts to, under their names from the Postgres manual
  * (Appendix A, "PostgreSQL Error Codes"). Code compares against names, never bare strings.
@@ -84,14 +85,4 @@ export function isRetryablePgError(err: unknown): boolean {
     if (e instanceof Error && CONNECTION_LOST.test(e.message)) return true;
   }
   return false;
-}
-
-function* causeChain(err: unknown): Generator<object> {
-  const seen = new Set<unknown>();
-  let e: unknown = err;
-  while (e !== null && typeof e === 'object' && !seen.has(e)) {
-    seen.add(e);
-    yield e;
-    e = (e as { cause?: unknown }).cause;
-  }
 }

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { ConnectionState } from './sql/connections.ts';
+import type { ConnectionState } from '../db/connections.ts';
 
 /**
  * The connection was removed, revoked or needs re-consent: retrying cannot help, so the job fails

@@ -6,6 +6,7 @@ import type { WorkerList } from './heartbeat.ts';
 import { parseInterval } from './interval.ts';
 import { periodSeconds } from './nextRuns.ts';
 import { connectionHealth } from './sql/status.ts';
+import { secondsSinceLastSuccess } from '../db/connections.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized', 'paused'] as const;
 
@@ -119,13 +120,7 @@ export class WorkerMetrics {
         registers,
         async collect() {
           this.reset();
-          const { rows } = await db.query<{ connection_id: string; seconds: string }>(
-            `SELECT c.id AS connection_id, extract(epoch FROM now() - max(r.finished_at))::text AS seconds
-               FROM citi_sync.connections c JOIN citi_sync.sync_runs r ON r.connection_id = c.id
-              WHERE c.status = 'active' AND r.account_id IS NULL AND r.status = 'succeeded'
-              GROUP BY c.id`,
-          );
-          for (const r of rows) this.set({ connection_id: r.connection_id }, Number(r.seconds));
+          for (const r of await secondsSinceLastSuccess(db)) this.set({ connection_id: r.connectionId }, r.seconds);
         },
       });
     }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /**
  * Terminology
@@ -38,6 +38,15 @@ export function connectionFromSchedulerId(id: string): string | undefined {
 /** While a sync-connection job with this id exists (waiting, active or waiting for children), no other is added. */
 export function connectionDedupId(connectionId: string): string {
   return `sync.${connectionId}`;
+}
+
+/**
+ * A sync-connection job's own id: unique forever, never BullMQ's counter, which starts again at 1
+ * when Redis loses its data. Run records name their job by id, and the sweep of orphaned runs asks
+ * whether that job still exists: a reused id would keep a dead run "alive".
+ */
+export function syncJobId(connectionId: string): string {
+  return `sync.${connectionId}.${randomUUID()}`;
 }
 
 /**

@@ -43,3 +43,13 @@ export function openQueues(connection: ConnectionOptions, prefix: string, retry:
     },
   };
 }
+
+/**
+ * "Does the job behind this run still exist?" for the sync layer's sweep of orphaned runs
+ * (src/sync/connectionRun.ts): account runs are `sync-account` jobs, connection runs
+ * `sync-connection` jobs. A job that exists in any state (waiting, delayed for a retry, active,
+ * waiting for children) may still close its run.
+ */
+export function jobExistsProbe(queues: Pick<Queues, 'connection' | 'account'>): (job: { jobId: string; accountId: string | null }) => Promise<boolean> {
+  return async ({ jobId, accountId }) => (await (accountId === null ? queues.connection : queues.account).getJob(jobId)) !== undefined;
+}

@@ -2,8 +2,8 @@ import type { Queue } from 'bullmq';
 import type { SyncTrigger } from '../sync/index.ts';
 import { parseInterval, repeatFor, type Interval } from './interval.ts';
 import type { Queryable } from '../db/database.ts';
-import { activeSchedules } from './sql/connections.ts';
-import { connectionDedupId, connectionFromSchedulerId, JOBS, schedulerId } from './names.ts';
+import { activeSchedules, clearAllSchedules, setSchedule } from '../db/connections.ts';
+import { connectionDedupId, connectionFromSchedulerId, JOBS, schedulerId, syncJobId } from './names.ts';
 import type { Queues } from './queues.ts';
 
 export interface TickData {
@@ -68,6 +68,7 @@ export async function listSchedules(queue: Queue): Promise<Map<string, ScheduleI
  */
 export async function enqueueSync(queue: Queue, connectionId: string, trigger: SyncTrigger): Promise<string | undefined> {
   const job = await queue.add(JOBS.connection, { connectionId, trigger } satisfies SyncConnectionData, {
+    jobId: syncJobId(connectionId),
     deduplication: { id: connectionDedupId(connectionId) },
   });
   return job.id;
@@ -103,4 +104,14 @@ export async function restoreSchedules(db: Queryable, queues: Queues): Promise<{
     out.restored += 1;
   }
   return out;
+}
+
+/**
+ * Keeps Postgres's record of schedules in step with Redis (workers restore Redis from it). With
+ * `all` and no schedule (`unschedule --all`) it also forgets schedules Redis no longer knew about
+ * (it may have lost them).
+ */
+export async function recordSchedules(db: Queryable, ids: string[], schedule: string | null, opts: { all?: boolean } = {}): Promise<void> {
+  await setSchedule(db, ids, schedule);
+  if (opts.all && schedule === null) await clearAllSchedules(db);
 }

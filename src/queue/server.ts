@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Queue } from 'bullmq';
 import type { Logger } from '../log/logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { messageOf } from '../log/errorText.ts';
 
 export interface OpsServerOptions {
   port: number;
@@ -39,7 +40,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
   const dashboard = opts.dashboard ? await dashboardHandler(opts.dashboard.queues, { readOnly: !token }) : undefined;
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      opts.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, url: req.url }, 'ops request failed');
+      opts.logger.warn({ err: { message: messageOf(err) }, url: req.url }, 'ops request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error\n');
     });
@@ -59,7 +60,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
             await withTimeout(check(), CHECK_TIMEOUT_MS);
             return [name, 'ok'] as const;
           } catch (err) {
-            return [name, err instanceof Error ? err.message : String(err)] as const;
+            return [name, messageOf(err)] as const;
           }
         }),
       );

@@ -1,5 +1,7 @@
 import type { Job } from 'bullmq';
+import { connectionOverview, type ConnectionStatus as ConnectionState } from '../db/connections.ts';
 import type { Queryable } from '../db/database.ts';
+import type { SyncRunStatus } from '../db/schema.ts';
 import { formatEvery } from './interval.ts';
 import type { Queues } from './queues.ts';
 import { listSchedules } from './scheduling.ts';
@@ -8,11 +10,11 @@ import { accountProblems, type AccountProblem } from './sql/status.ts';
 
 export interface ConnectionStatus {
   id: string;
-  state: string;
+  state: ConnectionState;
   stateReason: string | null;
   accounts: number;
   liveRows: number;
-  lastRun: { startedAt: string; finishedAt: string | null; status: string; inserted: number; updated: number; error: string | null } | null;
+  lastRun: { startedAt: string; finishedAt: string | null; status: SyncRunStatus | 'unknown'; inserted: number; updated: number; error: string | null } | null;
   lastSuccessAt: string | null;
   /** Undefined when Redis was not reachable; null when not scheduled. */
   schedule: { every: string | null; cron: string | null; next: string | null } | null | undefined;
@@ -40,21 +42,6 @@ export interface StatusReport {
   failedJobs: FailedJob[];
 }
 
-interface Row {
-  id: string;
-  status: string;
-  status_reason: string | null;
-  accounts: number;
-  live_rows: string;
-  run_started: Date | null;
-  run_finished: Date | null;
-  run_status: string | null;
-  run_inserted: number | null;
-  run_updated: number | null;
-  run_error: string | null;
-  last_success: Date | null;
-}
-
 /** Everything `citi-sync status` shows. Postgres is required; Redis adds schedules and failed jobs. */
 export async function gatherStatus(db: Queryable, queues?: Queues, redisError?: string, workers?: WorkerList): Promise<StatusReport> {
   const report = await gatherBasics(db, queues, redisError);
@@ -62,19 +49,7 @@ export async function gatherStatus(db: Queryable, queues?: Queues, redisError?: 
 }
 
 async function gatherBasics(db: Queryable, queues: Queues | undefined, redisError?: string): Promise<StatusReport> {
-  const { rows } = await db.query<Row>(
-    `SELECT c.id, c.status, c.status_reason,
-            (SELECT count(*)::int FROM citi_sync.accounts a WHERE a.connection_id = c.id) AS accounts,
-            (SELECT count(*)::text FROM citi_sync.transactions t WHERE t.connection_id = c.id AND t.removed_at IS NULL) AS live_rows,
-            r.started_at AS run_started, r.finished_at AS run_finished, r.status AS run_status,
-            r.rows_inserted AS run_inserted, r.rows_updated AS run_updated, r.error AS run_error,
-            (SELECT max(s.finished_at) FROM citi_sync.sync_runs s
-              WHERE s.connection_id = c.id AND s.account_id IS NULL AND s.status = 'succeeded') AS last_success
-       FROM citi_sync.connections c
-       LEFT JOIN LATERAL (SELECT * FROM citi_sync.sync_runs s WHERE s.connection_id = c.id AND s.account_id IS NULL
-                           ORDER BY s.started_at DESC LIMIT 1) r ON true
-      ORDER BY c.id`,
-  );
+  const rows = await connectionOverview(db);
   const schedules = queues ? await listSchedules(queues.connection) : undefined;
   const connections: ConnectionStatus[] = rows.map((r) => {
     const s = schedules?.get(r.id);

@@ -1,14 +1,15 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import type { SyncDeps } from '../sync/index.ts';
+import { sweepOrphanedRuns, type SyncDeps } from '../sync/index.ts';
 import { accountProcessor } from './jobs/syncAccount.ts';
 import { connectionProcessor } from './jobs/syncConnection.ts';
 import { refreshProcessor } from './jobs/refreshTokens.ts';
 import type { JobContext } from './jobs/context.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { QUEUES } from './names.ts';
-import { DEFAULT_RETRY, openQueues, type Queues, type RetryPolicy } from './queues.ts';
+import { DEFAULT_RETRY, jobExistsProbe, openQueues, type Queues, type RetryPolicy } from './queues.ts';
 import { ensureRefreshSweep, REFRESH_SWEEP_EVERY_MS, restoreSchedules } from './scheduling.ts';
+import { messageOf } from '../log/errorText.ts';
 
 export interface WorkerSetOptions {
   /** ioredis with `maxRetriesPerRequest: null`; each Worker duplicates it for its blocking reads. */
@@ -75,21 +76,27 @@ export async function startWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
   }
   if (opts.refreshSweepEveryMs !== false) await ensureRefreshSweep(queues, opts.refreshSweepEveryMs ?? REFRESH_SWEEP_EVERY_MS);
   // Schedules live in Postgres too: put them back now, and again whenever Redis comes back (it may
-  // have restarted empty), so a lost Redis does not silently stop every sync.
+  // have restarted empty), so a lost Redis does not silently stop every sync. Runs whose jobs Redis
+  // lost are closed at the same moments, so none stays `running` forever.
   const restore = async (why: string) => {
     try {
       if (opts.refreshSweepEveryMs !== false) await ensureRefreshSweep(queues, opts.refreshSweepEveryMs ?? REFRESH_SWEEP_EVERY_MS);
       const r = await restoreSchedules(opts.deps.db, queues);
       log.info({ restored: r.restored, invalid: r.invalid, why }, 'schedules restored from Postgres');
     } catch (err) {
-      log.warn({ err: { message: err instanceof Error ? err.message : String(err) }, why }, 'could not restore schedules');
+      log.warn({ err: { message: messageOf(err) }, why }, 'could not restore schedules');
+    }
+    try {
+      await sweepOrphanedRuns(opts.deps, jobExistsProbe(queues));
+    } catch (err) {
+      log.warn({ err: { message: messageOf(err) }, why }, 'could not sweep orphaned runs');
     }
   };
   await restore('start');
   // Registered after the start-up restore used the connection: any later 'ready' is a reconnect.
   opts.connection.on('ready', () => void restore('redis reconnected'));
   for (const w of workers) {
-    w.run().catch((err: unknown) => log.error({ queue: w.name, err: { message: err instanceof Error ? err.message : String(err) } }, 'worker stopped'));
+    w.run().catch((err: unknown) => log.error({ queue: w.name, err: { message: messageOf(err) } }, 'worker stopped'));
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   log.info({ prefix: opts.prefix, concurrency: opts.concurrency }, 'workers started');

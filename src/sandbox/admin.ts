@@ -4,6 +4,7 @@
  */
 import { json, type Reply } from './http.ts';
 import type { Faults, Sandbox } from './types.ts';
+import { messageOf } from '../log/errorText.ts';
 
 export const ADMIN_PREFIX = '/__sandbox/';
 
@@ -75,6 +76,6 @@ export async function handleAdmin(sandbox: Sandbox, method: string, path: string
     }
     return fail(404, `no admin route ${method} ${path}`);
   } catch (err) {
-    return fail(400, err instanceof Error ? err.message : String(err));
+    return fail(400, messageOf(err));
   }
 }

@@ -24,6 +24,7 @@ import { tokenEndpoint, type TokenEndpoint } from './tokenRoutes.ts';
 import { truthOf } from './truth.ts';
 import type { Sandbox, SandboxOptions } from './types.ts';
 import { World } from './world.ts';
+import { messageOf } from '../log/errorText.ts';
 
 export const BASE_PATH = '/gcb/api';
 const REQUIRED_SCOPE = 'accounts_details_transactions';
@@ -199,7 +200,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      logger?.info({ err: err instanceof Error ? err.message : String(err) }, 'sandbox handler failed');
+      logger?.info({ err: messageOf(err) }, 'sandbox handler failed');
       if (!res.headersSent && !res.destroyed) send(res, citiError(500, 'serverUnavailable', 'internal sandbox error'));
       else res.destroy();
     });

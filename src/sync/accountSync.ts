@@ -1,10 +1,10 @@
 import pLimit from 'p-limit';
-import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiClient, type CitiError } from '../citi/index.ts';
+import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiAction, type CitiClient, type CitiError } from '../citi/index.ts';
 import { resumableWindows, walkOrRestart } from './checkpointHealing.ts';
 import { CountingTokens } from './countingTokens.ts';
 import { historyMonthsFor, marketClient } from './market.ts';
 import { syncRange } from './plan.ts';
-import { planWindows, readSyncState, type WindowCheckpoint } from './sql/checkpoints.ts';
+import { forgetWindows, planWindows, readSyncState, type WindowCheckpoint } from './sql/checkpoints.ts';
 import { addRunWarnings, closeInterruptedRuns, finishAccountRun, startRun } from './sql/runs.ts';
 import { linkPostedToPendings } from './sql/transactions.ts';
 import { PageQueue } from './pageQueue.ts';
@@ -12,6 +12,7 @@ import { DEFAULT_BATCH, drainPages, type FetchedPage } from './transactionWriter
 import { syncStatements } from './statements.ts';
 import type { StoredAccount } from './sql/accounts.ts';
 import { emptyCounts, type AccountResult, type SyncDeps, type SyncOptions } from './types.ts';
+import { nameAndMessage } from '../log/errorText.ts';
 
 export interface AccountSyncInput {
   connectionId: string;
@@ -97,9 +98,9 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
     await syncStatements(deps, client, connectionId, account, tokens, result);
   } catch (err) {
     result.status = 'failed';
-    result.error = describeError(err);
+    result.error = nameAndMessage(err);
     result.errorPage = (err as Partial<CitiError>).path ?? currentPage;
-    result.errorAction = (err as { action?: AccountResult['errorAction'] }).action ?? 'retry';
+    result.errorAction = failureAction(err);
     log.warn({ err: { message: result.error, page: result.errorPage } }, 'account sync failed');
   }
   result.requests = tokens.requests;
@@ -128,9 +129,7 @@ async function windowsToWalk(deps: SyncDeps, client: CitiClient, connectionId: s
   });
   const planned = splitWindows(range.from, range.to, client.windowLimit(account.accountType), { windowDays: deps.settings.windowDays });
   await deps.db.transaction(async (tx) => {
-    if (opts.full) {
-      await tx.query(`DELETE FROM citi_sync.sync_windows WHERE connection_id = $1 AND account_id = $2`, [connectionId, account.accountId]);
-    }
+    if (opts.full) await forgetWindows(tx, connectionId, account.accountId);
     await planWindows(tx, connectionId, account.accountId, planned, range);
   });
   // Newest first: recent data is what users look at, so it lands first on a long backfill.
@@ -180,7 +179,13 @@ async function walkWindow(
   }
 }
 
-function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
+const ACTIONS: ReadonlySet<unknown> = new Set<CitiAction>(['retry', 'refresh', 'skip-account', 'reauth', 'fatal']);
+
+/**
+ * What a failure asks of the caller, from the error itself: Citi errors and ConnectionUnusableError
+ * carry an `action`; anything else (a database hiccup, an abort) is worth a retry.
+ */
+export function failureAction(err: unknown): CitiAction {
+  const action = (err as { action?: unknown } | null)?.action;
+  return ACTIONS.has(action) ? (action as CitiAction) : 'retry';
 }

@@ -1,62 +1,26 @@
 import { afterRunClosed } from '../notify/afterRunClosed.ts';
 import pLimit from 'p-limit';
-import { ConnectionTokens } from '../auth/tokens.ts';
 import { ConnectionUnusableError } from '../auth/errors.ts';
-import type { AccessTokenProvider, CitiAccountListing } from '../citi/index.ts';
 import { syncAccount } from './accountSync.ts';
+import { closeConnectionRun, failedWith, listRunAccounts, openConnectionRun, rollUp, type JobExistsProbe } from './connectionRun.ts';
 import { accountLockKey, connectionLockKey, SyncInProgressError, withLocks, type Locks } from './locks.ts';
-import { storedAccounts, upsertAccounts, type StoredAccount } from './sql/accounts.ts';
-import { addRunWarnings, closeInterruptedRuns, finishConnectionRun, startRun } from './sql/runs.ts';
-import { marketClient } from './market.ts';
+import type { StoredAccount } from './sql/accounts.ts';
 import type { AccountResult, ConnectionResult, SyncDeps, SyncOptions } from './types.ts';
-import { CountingTokens } from './countingTokens.ts';
-import { isSqlState } from '../db/sqlstate.ts';
+import { nameAndMessage } from '../log/errorText.ts';
 
+export interface InProcessSyncOptions extends SyncOptions {
+  waitMs?: number;
+  accountIds?: string[];
+  /** When Redis is at hand: also close this connection's worker runs whose job is gone. */
+  jobExists?: JobExistsProbe;
+}
+
+function failedUnstarted(accountId: string, reason: unknown): AccountResult {
+  return { ...skipped(accountId, nameAndMessage(reason)), status: 'failed', errorAction: 'retry' };
+}
 
 function skipped(accountId: string, reason: string): AccountResult {
   return { accountId, status: 'skipped', requests: 0, pages: 0, ms: 0, inserted: 0, updated: 0, unchanged: 0, removed: 0, restored: 0, error: reason };
-}
-
-export function tokensFor(deps: SyncDeps, connectionId: string): ConnectionTokens {
-  return new ConnectionTokens(
-    { db: deps.db, cipher: deps.cipher, oauth: deps.client.oauth, logger: deps.logger, now: deps.now ? () => deps.now!().getTime() : undefined },
-    connectionId,
-  );
-}
-
-/**
- * Lists the connection's accounts (in its market's dialect) and stores them (balances, holdings).
- * The first step of every sync, in-process or as the queue's parent job. What the listing noticed
- * without failing (an id Citi listed under several kinds, entries not synced) is logged and, with
- * `runId`, recorded on that run.
- */
-export async function refreshAccounts(deps: SyncDeps, connectionId: string, tokens: AccessTokenProvider, runId?: string): Promise<StoredAccount[]> {
-  const client = await marketClient(deps, connectionId);
-  const listing = await client.listAccounts(tokens);
-  const accounts = listing.accounts;
-  const warnings = listingWarnings(listing);
-  if (warnings.length > 0) {
-    deps.logger.warn({ connectionId, country: client.country, warnings }, 'the account listing needs a look');
-    if (runId) await addRunWarnings(deps.db, runId, warnings);
-  }
-  const asOf = deps.now?.() ?? new Date();
-  // One transaction: a day's holdings snapshot is replaced by a delete and an insert.
-  let written;
-  try {
-    written = await deps.db.transaction((tx) => upsertAccounts(tx, connectionId, accounts, asOf));
-  } catch (err) {
-    // Purged while the accounts were being listed (worker mode lists them without the sync lock).
-    if (isSqlState(err, 'foreign_key_violation')) {
-      throw new ConnectionUnusableError(connectionId, 'removed', 'it was deleted (connection remove --purge) while its accounts were listed', { cause: err });
-    }
-    throw err;
-  }
-  if (written.repeatedAccountIds.length > 0) {
-    deps.logger.warn({ connectionId, accountIds: written.repeatedAccountIds }, 'Citi listed an account id more than once; only the first account listed under it is stored');
-  }
-  const stored = await storedAccounts(deps.db, connectionId);
-  const current = new Set(accounts.map((a) => a.accountId));
-  return stored.filter((s) => current.has(s.accountId));
 }
 
 /**
@@ -66,7 +30,7 @@ export async function refreshAccounts(deps: SyncDeps, connectionId: string, toke
 export async function syncConnection(
   deps: SyncDeps,
   connectionId: string,
-  opts: SyncOptions & { waitMs?: number; accountIds?: string[] },
+  opts: InProcessSyncOptions,
 ): Promise<ConnectionResult> {
   return withLocks(deps.db, async (locks) => {
     const release = await locks.acquire(connectionLockKey(connectionId), { waitMs: opts.waitMs, connectionId });
@@ -82,33 +46,34 @@ export async function syncConnection(
 async function syncConnectionLocked(
   deps: SyncDeps,
   connectionId: string,
-  opts: SyncOptions & { waitMs?: number; accountIds?: string[] },
+  opts: InProcessSyncOptions,
   locks: Locks,
 ): Promise<ConnectionResult> {
   const started = Date.now();
   const log = deps.logger.child({ connectionId });
-  await closeInterruptedRuns(deps.db, connectionId, null);
-  const runId = await startRun(deps.db, { connectionId, trigger: opts.trigger, jobId: opts.jobId });
+  const run = await openConnectionRun(deps, connectionId, { trigger: opts.trigger, jobExists: opts.jobExists });
+  const { runId, tokens } = run;
   log.info({ runId }, 'sync started');
-  const tokens = tokensFor(deps, connectionId);
-  const listing = new CountingTokens(tokens);
   let accounts: StoredAccount[];
   try {
-    accounts = await refreshAccounts(deps, connectionId, listing, runId);
+    accounts = await listRunAccounts(deps, run);
   } catch (err) {
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    await finishConnectionRun(deps.db, runId, 'failed', message, listing.requests);
-    log.warn({ err: { message } }, 'sync failed before accounts');
+    const outcome = failedWith(err);
+    await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, outcome, run.listing.requests);
+    log.warn({ err: { message: outcome.error } }, 'sync failed before accounts');
     if (err instanceof ConnectionUnusableError) throw err;
-    return { connectionId, runId, status: 'failed', accounts: [], error: message, ms: Date.now() - started };
+    return { connectionId, runId, status: 'failed', accounts: [], error: outcome.error ?? undefined, ms: Date.now() - started };
   }
   if (opts.accountIds) accounts = accounts.filter((a) => opts.accountIds!.includes(a.accountId));
   opts.onProgress?.({ type: 'accounts', connectionId, count: accounts.length });
 
+  // Losing the lock session frees the locks for another process: every account stops between pages.
+  const signal = opts.signal ? AbortSignal.any([opts.signal, locks.lost]) : locks.lost;
   const limit = pLimit(deps.settings.accountConcurrency);
   const results: AccountResult[] = await Promise.all(
     accounts.map((account) =>
       limit(async () => {
+        if (locks.lost.aborted) return failedUnstarted(account.accountId, locks.lost.reason);
         let release: () => Promise<void>;
         try {
           release = await locks.acquire(accountLockKey(connectionId, account.accountId), { waitMs: opts.waitMs, connectionId });
@@ -118,35 +83,19 @@ async function syncConnectionLocked(
           return skipped(account.accountId, 'being synced by another process (a worker)');
         }
         try {
-          return await syncAccount(deps, { connectionId, account, tokens, parentRunId: runId }, opts);
+          return await syncAccount(deps, { connectionId, account, tokens, parentRunId: runId }, { ...opts, signal });
         } finally {
           await release();
         }
       }),
     ),
   );
-  const failed = results.filter((r) => r.status === 'failed');
-  const status = failed.length === 0 ? 'succeeded' : failed.length === results.length ? 'failed' : 'partial';
-  await finishConnectionRun(deps.db, runId, status, failed.length ? `${failed.length} of ${results.length} accounts failed` : null, listing.requests);
+  const outcome = locks.lost.aborted ? failedWith(locks.lost.reason) : rollUp(results.filter((r) => r.status === 'failed').length, results.length);
+  const { status } = await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, outcome, run.listing.requests);
+  if (locks.lost.aborted) {
+    log.warn({ runId, err: { message: outcome.error } }, 'sync stopped: its lock session was lost');
+    throw locks.lost.reason;
+  }
   log.info({ runId, status, ms: Date.now() - started }, 'sync finished');
   return { connectionId, runId, status, accounts: results, ms: Date.now() - started };
-}
-
-/**
- * One line per thing the listing noticed. A repeated id is not merged (§3): the first kind listed is
- * synced, the others are not, and the person is told which.
- */
-export function listingWarnings(listing: CitiAccountListing): string[] {
-  const out: string[] = [];
-  for (const r of listing.repeated) {
-    out.push(`account id ${shortId(r.accountId)} is listed as ${[r.kept, ...r.dropped].join(', ')}: only the ${r.kept} account is synced, not merged`);
-  }
-  for (const n of listing.notSynced) {
-    out.push(`${n.kind} ${n.id === null ? '(no id)' : shortId(n.id)} in group ${n.accountGroup ?? '(unnamed)'} is not synced`);
-  }
-  return out;
-}
-
-function shortId(id: string): string {
-  return id.length > 24 ? `${id.slice(0, 12)}…${id.slice(-8)}` : id;
 }

@@ -26,6 +26,11 @@ export interface LockOptions {
 /** Takes "only one sync of this key at a time" locks; each acquire returns its release. */
 export interface Locks {
   acquire(key: string, opts: LockOptions): Promise<() => Promise<void>>;
+  /**
+   * Aborts (with SessionLostError) when the session holding the locks is lost: the locks are gone,
+   * so another process may start the same sync. Work under the locks must stop (RELIABILITY C).
+   */
+  lost: AbortSignal;
 }
 
 const inProcess = new Set<string>();
@@ -37,10 +42,10 @@ const inProcess = new Set<string>();
  * The embedded database belongs to one process anyway (its lock file): an in-process set suffices.
  */
 export async function withLocks<T>(db: Database, fn: (locks: Locks) => Promise<T>): Promise<T> {
-  if (db.kind === 'pglite') return fn({ acquire: acquireInProcess });
-  return db.withSession((session) => {
+  if (db.kind === 'pglite') return fn({ acquire: acquireInProcess, lost: new AbortController().signal });
+  return db.withSession((session, lost) => {
     const serial = serialized(session);
-    return fn({ acquire: (key, opts) => acquireAdvisory(serial, key, opts) });
+    return fn({ acquire: (key, opts) => acquireAdvisory(serial, key, opts), lost });
   });
 }
 
@@ -56,12 +61,12 @@ function serialized(session: Queryable): Queryable {
   };
 }
 
-/** One lock around `fn`. */
-export async function withSyncLock<T>(db: Database, key: string, fn: () => Promise<T>, opts: LockOptions): Promise<T> {
+/** One lock around `fn`; `lost` aborts when the lock's session is lost. */
+export async function withSyncLock<T>(db: Database, key: string, fn: (lost: AbortSignal) => Promise<T>, opts: LockOptions): Promise<T> {
   return withLocks(db, async (locks) => {
     const release = await locks.acquire(key, opts);
     try {
-      return await fn();
+      return await fn(locks.lost);
     } finally {
       await release();
     }

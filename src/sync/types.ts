@@ -1,9 +1,11 @@
-import type { CitiClient } from '../citi/index.ts';
+import type { CitiAction, CitiClient } from '../citi/index.ts';
 import type { Database } from '../db/database.ts';
 import type { TokenCipher } from '../auth/crypto.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchSettings } from './transactionWriter.ts';
 import type { RunNotifier } from '../notify/afterRunClosed.ts';
+import type { SyncRunStatus, SyncTrigger } from '../db/schema.ts';
+import type { ClosedRun } from './connectionRun.ts';
 
 /**
  * Terminology
@@ -27,6 +29,11 @@ export interface SyncDeps {
   batch?: BatchSettings;
   /** Told when a connection's run closes (webhook events); none: nobody is told. */
   notifier?: RunNotifier | undefined;
+  /**
+   * Called once after every connection run closes (in-process and worker alike), with its outcome.
+   * Errors are logged, never change the run. The place for notifications (webhooks).
+   */
+  onConnectionRunClosed?: (run: ClosedRun) => void | Promise<void>;
 }
 
 export interface SyncSettings {
@@ -44,7 +51,10 @@ export interface SyncSettings {
   accountConcurrency: number;
 }
 
-export type SyncTrigger = 'cli' | 'demo' | 'schedule' | 'manual' | 'worker';
+export type { SyncTrigger };
+
+/** How a connection run ends ('running' until then; 'skipped' is for accounts only). */
+export type ConnectionRunStatus = Extract<SyncRunStatus, 'succeeded' | 'partial' | 'failed'>;
 
 export interface SyncOptions {
   trigger: SyncTrigger;
@@ -71,7 +81,7 @@ export interface RowCounts {
 
 export interface AccountResult extends RowCounts {
   accountId: string;
-  status: 'succeeded' | 'failed' | 'skipped';
+  status: Extract<SyncRunStatus, 'succeeded' | 'failed' | 'skipped'>;
   requests: number;
   pages: number;
   ms: number;
@@ -79,14 +89,17 @@ export interface AccountResult extends RowCounts {
   errorPage?: string;
   /** What the run noticed without failing (stored on its run record), e.g. statements not offered. */
   warnings?: string[];
-  /** What the failure asks of the caller (the Citi error's action); 'retry' when unknown. */
-  errorAction?: 'retry' | 'refresh' | 'skip-account' | 'reauth' | 'fatal';
+  /**
+   * What the failure asks of the caller: the thrown error's own `action` (see failureAction in
+   * accountSync.ts). The queue decides retry or give-up from this, never from the message.
+   */
+  errorAction?: CitiAction;
 }
 
 export interface ConnectionResult {
   connectionId: string;
   runId: string;
-  status: 'succeeded' | 'partial' | 'failed' | 'skipped';
+  status: ConnectionRunStatus | 'skipped';
   accounts: AccountResult[];
   error?: string;
   ms: number;

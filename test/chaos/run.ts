@@ -16,7 +16,7 @@ import { concurrentSyncs } from '../reliability/scenarios/concurrency.ts';
 import { FAULT_CASES, runFaultCase, runStuckAccount } from '../reliability/scenarios/faults.ts';
 import { redisRestartUnderWorker } from '../reliability/scenarios/redisRestart.ts';
 import { secretsScenario, SECRET_FAULTS } from '../reliability/scenarios/secrets.ts';
-import { DEFAULT_ADMIN_URL, scratchDatabase } from '../reliability/support/db.ts';
+import { DEFAULT_ADMIN_URL, scratchDatabase } from '../helpers/scratchDb.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +30,7 @@ const seed = Number(values.seed);
 const kills = Number(values.kills);
 const only = values.only?.split(',').map((s) => s.trim());
 const adminUrl = process.env.DATABASE_URL ?? DEFAULT_ADMIN_URL;
-const db = () => scratchDatabase(adminUrl);
+const db = () => scratchDatabase(adminUrl, 'chaos', { applicationName: 'citi-sync-reliability' });
 const log = (s: string) => process.stdout.write(`  ${s}\n`);
 
 /** The default simulator population's first user: 8 accounts of every type, about 2 000 rows. */

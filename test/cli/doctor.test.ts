@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenCipher } from '../../src/auth/crypto.ts';
-import { addConnection } from '../../src/db/connections.ts';
+import { addConnection } from '../../src/auth/consent.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { testRedisUrl } from '../helpers/redis.ts';

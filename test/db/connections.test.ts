@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addConnection } from '../../src/auth/consent.ts';
 import { TokenCipher } from '../../src/auth/crypto.ts';
 import {
   ConnectionExistsError,
   ConnectionNotFoundError,
-  addConnection,
   getConnection,
   listConnections,
   removeConnection,

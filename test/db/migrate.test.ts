@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.ts';
+import { openDatabase } from '../../src/db/open.ts';
 import { MigrationRequiredError } from '../../src/db/errors.ts';
 import { checkMigrated, migrate } from '../../src/db/migrate.ts';
 import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';

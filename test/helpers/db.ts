@@ -3,14 +3,15 @@
  * cloned from a template database that was migrated once (CREATE DATABASE … TEMPLATE copies files:
  * milliseconds, against seconds for migrating). PGlite: a fresh in-memory database, migrated.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/database.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import type { Database } from '../../src/db/database.ts';
 import { MIGRATIONS_FOLDER, migrate } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/pglite.ts';
+import { databaseUrl, scratchDatabase, withAdmin } from './scratchDb.ts';
 
 export interface TestDatabase {
   db: Database;
@@ -29,21 +30,9 @@ let templateReady: Promise<string> | undefined;
 export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject('databaseUrl');
   const template = opts.migrated === false ? 'template0' : await (templateReady ??= ensureTemplate(adminUrl));
-  const name = `citi_sync_t_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
-  const url = urlFor(adminUrl, name);
-  const db = await openDatabase({ url, poolSize: 5, applicationName: 'citi-sync-test' });
-  let dropped = false;
-  return {
-    db,
-    url,
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      await db.close();
-      await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
-  };
+  // Cloned from the migrated template: nothing left to migrate.
+  const { db, url, drop } = await scratchDatabase(adminUrl, 't', { template, migrated: false });
+  return { db, url, drop };
 }
 
 let pgliteTemplate: Promise<Blob> | undefined;
@@ -87,7 +76,7 @@ async function ensureTemplate(adminUrl: string): Promise<string> {
       if (rows[0]?.datistemplate) return;
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-      const db = await openDatabase({ url: urlFor(adminUrl, name), poolSize: 1, applicationName: 'citi-sync-test-template' });
+      const db = await openDatabase({ url: databaseUrl(adminUrl, name), poolSize: 1, applicationName: 'citi-sync-test-template' });
       try {
         await migrate(db);
       } finally {
@@ -114,18 +103,3 @@ function migrationsHash(): string {
   return hash.digest('hex').slice(0, 12);
 }
 
-async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: adminUrl, application_name: 'citi-sync-test-admin' });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
-export function urlFor(baseUrl: string, database: string): string {
-  const u = new URL(baseUrl);
-  u.pathname = `/${database}`;
-  return u.toString();
-}

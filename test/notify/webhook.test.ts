@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionUnusableError } from '../../src/auth/errors.ts';
-import { addConnection } from '../../src/db/connections.ts';
+import { addConnection } from '../../src/auth/consent.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { eventFor, WebhookNotifier, type WebhookEvent } from '../../src/notify/index.ts';
 import { syncConnection } from '../../src/sync/index.ts';

@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CitiClient } from '../../src/citi/index.ts';
 import { TokenCipher } from '../../src/auth/crypto.ts';
-import { addConnection } from '../../src/db/connections.ts';
+import { addConnection } from '../../src/auth/consent.ts';
 import type { Database } from '../../src/db/database.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { QUEUES } from '../../src/queue/names.ts';
@@ -20,6 +20,7 @@ import type { SyncDeps } from '../../src/sync/index.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { randomQueuePrefix, testRedisUrl } from '../helpers/redis.ts';
 import { liveKeys, storedTransactions, truthKeys } from '../sync/harness.ts';
+import { deleteKeys } from '../helpers/redisKeys.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/citi-sync.js', import.meta.url));
 export const RATE = 200;
@@ -195,15 +196,4 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  // Glob-escape the braces' neighbours we use; prefixes are `{citi-sync-<label>-<hex>}`.
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
 }

@@ -4,7 +4,7 @@ import { WorkerMetrics } from '../../src/queue/metrics.ts';
 import { parseInterval } from '../../src/queue/interval.ts';
 import { refreshExpiringConsents } from '../../src/queue/jobs/refreshTokens.ts';
 import { enqueueSync, listSchedules, restoreSchedules, scheduleConnection, unscheduleConnection } from '../../src/queue/scheduling.ts';
-import { setSchedule } from '../../src/queue/sql/connections.ts';
+import { setSchedule } from '../../src/db/connections.ts';
 import { startOpsServer } from '../../src/queue/server.ts';
 import { gatherStatus } from '../../src/queue/status.ts';
 import { silentLogger } from '../../src/log/logger.ts';

@@ -7,7 +7,7 @@ import type { Database } from '../../src/db/database.ts';
 import { parseInterval } from '../../src/queue/interval.ts';
 import { openQueues } from '../../src/queue/queues.ts';
 import { listSchedules, scheduleConnection } from '../../src/queue/scheduling.ts';
-import { setSchedule } from '../../src/queue/sql/connections.ts';
+import { setSchedule } from '../../src/db/connections.ts';
 import { syncAccount, syncConnection, tokensFor } from '../../src/sync/index.ts';
 import { storedAccounts } from '../../src/sync/sql/accounts.ts';
 import { createTestDatabase } from '../helpers/db.ts';

@@ -213,7 +213,7 @@ describe('sync engine on postgres: hard cases', () => {
   it('marks the connection needs_reauth on invalid_grant and does not retry', async () => {
     const user = h.sandbox.users[0]!;
     const t = await h.sandbox.issueTokens(user.userId);
-    const { addConnection } = await import('../../src/db/connections.ts');
+    const { addConnection } = await import('../../src/auth/consent.ts');
     await addConnection(db, h.cipher, { id: 'c1', refreshToken: t.refresh_token, country: COUNTRY });
     await h.client.oauth.revoke(t.refresh_token, 'refresh_token');
     await expect(syncConnection(h.deps, 'c1', { trigger: 'cli' })).rejects.toBeInstanceOf(ConnectionUnusableError);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CitiClient, TokenBucketGate } from '../../src/citi/index.ts';
 import { TokenCipher } from '../../src/auth/crypto.ts';
-import { addConnection } from '../../src/db/connections.ts';
+import { addConnection } from '../../src/auth/consent.ts';
 import type { Database } from '../../src/db/database.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.ts';

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TokenCipher } from '../../src/auth/crypto.ts';
 import { CitiClient, type HttpRequest, type HttpResponse } from '../../src/citi/index.ts';
-import { addConnection } from '../../src/db/connections.ts';
+import { addConnection } from '../../src/auth/consent.ts';
 import type { Database } from '../../src/db/database.ts';
 import { syncConnection, type SyncDeps } from '../../src/sync/index.ts';
 import { STATEMENTS_NOT_OFFERED } from '../../src/sync/statements.ts';

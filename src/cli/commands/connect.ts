@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { cliCommand } from '../hint.ts';
 import type { Config } from '../../config/index.ts';
 import { ConsentError, runCodeFlow } from '../../auth/codeFlow.ts';
-import { saveConsent } from '../../db/connections.ts';
+import { saveConsent } from '../../auth/consent.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { clientFrom, loggerFor, openApp } from '../app.ts';
 import { CommandFailed, UsageError } from '../exit.ts';

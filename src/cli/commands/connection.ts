@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.ts';
-import { addConnection, listConnections, purgeConnection } from '../../db/connections.ts';
+import { addConnection } from '../../auth/consent.ts';
+import { listConnections, purgeConnection } from '../../db/connections.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { clientFrom, loggerFor, openApp } from '../app.ts';
 import { table } from '../progress.ts';

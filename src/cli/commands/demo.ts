@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { startSandbox } from '../../sandbox/index.ts';
 import { runCodeFlow } from '../../auth/codeFlow.ts';
-import { saveConsent } from '../../db/connections.ts';
+import { saveConsent } from '../../auth/consent.ts';
 import { migrate } from '../../db/migrate.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { clientFrom, loggerFor, openApp } from '../app.ts';

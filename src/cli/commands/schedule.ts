@@ -4,8 +4,8 @@ import type { Config } from '../../config/index.ts';
 import { IntervalError, parseInterval, type Interval } from '../../queue/interval.ts';
 import { openQueues, type Queues } from '../../queue/queues.ts';
 import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
-import { listSchedules, scheduleConnection, unscheduleConnection } from '../../queue/scheduling.ts';
-import { activeConnectionIds, connectionState, setSchedule } from '../../queue/sql/connections.ts';
+import { listSchedules, recordSchedules as recordSchedulesInDb, scheduleConnection, unscheduleConnection } from '../../queue/scheduling.ts';
+import { activeConnectionIds, connectionState } from '../../db/connections.ts';
 import { loggerFor, openApp } from '../app.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
 import { cronProblem, nextCronRuns } from '../../queue/nextRuns.ts';
@@ -125,13 +125,11 @@ async function withQueues(cfg: Config, fn: (queues: Queues) => Promise<void>): P
   }
 }
 
-/** Keeps Postgres's record of schedules in step with Redis (workers restore Redis from it). */
+/** Opens the database for scheduling's bookkeeping (src/queue/scheduling.ts recordSchedules). */
 async function recordSchedules(cfg: Config, ids: string[], schedule: string | null, opts: { all?: boolean } = {}): Promise<void> {
   const app = await openApp(cfg, loggerFor(cfg));
   try {
-    await setSchedule(app.db, ids, schedule);
-    // `unschedule --all` also forgets schedules Redis no longer knew about (it may have lost them).
-    if (opts.all && schedule === null) await app.db.query(`UPDATE citi_sync.connections SET schedule = NULL, updated_at = now() WHERE schedule IS NOT NULL`);
+    await recordSchedulesInDb(app.db, ids, schedule, opts);
   } finally {
     await app.close();
   }

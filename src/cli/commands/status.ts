@@ -61,7 +61,7 @@ export function formatStatus(r: StatusReport): string {
     );
     for (const c of r.connections) {
       if (c.needsReconsent) out.push(`${c.id}: needs re-consent${c.stateReason ? ` (${c.stateReason})` : ''}: run ${cliCommand(`connect --id ${c.id}`)}\n`);
-      else if (c.state !== 'active' && c.stateReason) out.push(`${c.id}: ${c.stateReason}\n`);
+      else if (c.stateReason) out.push(`${c.id}: ${c.stateReason}\n`);
       else if (c.lastRun?.error) out.push(`${c.id}: last run: ${c.lastRun.error}\n`);
       for (const a of c.accountProblems) {
         const retry = a.state === 'retrying' && a.nextAttemptAt ? `, attempt ${(a.attempts ?? 0) + 1} at ${shortTime(a.nextAttemptAt)}` : '';

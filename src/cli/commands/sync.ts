@@ -9,6 +9,8 @@ import { createProgress, formatSummary, totalsOf } from '../progress.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
 import { connectionIdArg, nonNegativeIntArg } from '../validate.ts';
 import type { CitiClient } from '../../citi/index.ts';
+import { assertKeyReadsTokens } from '../encryptionKey.ts';
+import { SessionLostError } from '../../db/errors.ts';
 
 export function registerSync(program: Command, config: () => Config): void {
   program
@@ -46,6 +48,7 @@ export async function runSync(
   o: { connectionId?: string | undefined; full: boolean; waitMs: number; trigger: SyncTrigger; now?: () => Date },
 ): Promise<Array<ConnectionResult | { connectionId: string; error: string }>> {
   const deps = { ...syncDeps(app, client), now: o.now };
+  await assertKeyReadsTokens(app.db, deps.cipher);
   const all = await listConnections(app.db);
   const targets = o.connectionId ? all.filter((c) => c.id === o.connectionId) : all.filter((c) => c.status === 'active');
   if (o.connectionId && targets.length === 0) throw new UsageError(`no connection with id ${o.connectionId} (see: ${cliCommand('connection list')})`);
@@ -57,7 +60,7 @@ export async function runSync(
       try {
         results.push(await syncConnection(deps, c.id, { trigger: o.trigger, full: o.full, waitMs: o.waitMs, onProgress: progress.onProgress }));
       } catch (err) {
-        if (err instanceof ConnectionUnusableError || err instanceof SyncInProgressError) {
+        if (err instanceof ConnectionUnusableError || err instanceof SyncInProgressError || err instanceof SessionLostError) {
           results.push({ connectionId: c.id, error: err.message });
         } else throw err;
       }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Config } from '../../config/index.ts';
 import type { CitiClient } from '../../citi/index.ts';
-import { openDatabase } from '../../db/database.ts';
+import { openDatabase } from '../../db/open.ts';
 import { poolSizeFor } from '../../sync/poolSize.ts';
 import { checkMigrated } from '../../db/migrate.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -17,7 +17,7 @@ import { notifierFrom } from '../../notify/fromConfig.ts';
 import { openQueues, type Queues } from '../../queue/queues.ts';
 import type { SyncDeps } from '../../sync/index.ts';
 import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
-import { cipherFromConfig } from '../encryptionKey.ts';
+import { assertKeyReadsTokens, cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
 import { underNpm, watchParent } from '../parentWatch.ts';
 import { nonNegativeIntArg, portArg, positiveIntArg } from '../validate.ts';
@@ -80,6 +80,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   const metrics = new WorkerMetrics({ db, defaultMetrics: true });
   try {
     await checkMigrated(db);
+    await assertKeyReadsTokens(db, cipher);
     const prefix = cfg.CITI_SYNC_QUEUE_PREFIX;
     const shared = new RedisGate(redis, {
       prefix,

@@ -1,7 +1,8 @@
 import { ConnectionUnusableError } from '../../auth/errors.ts';
 import { tokensFor, type SyncDeps } from '../../sync/index.ts';
-import { connectionsExpiringBefore } from '../sql/connections.ts';
+import { connectionsExpiringBefore } from '../../db/connections.ts';
 import type { JobContext } from './context.ts';
+import { messageOf } from '../../log/errorText.ts';
 
 /** Refresh tokens live 30 days; a consent is refreshed once fewer than this many days are left. */
 export const REFRESH_WITHIN_MS = 7 * 24 * 3600 * 1000;
@@ -35,7 +36,7 @@ export async function refreshExpiringConsents(deps: SyncDeps, opts: { withinMs?:
       if (err instanceof ConnectionUnusableError) out.needsReauth.push(id);
       else {
         out.failed.push(id);
-        deps.logger.warn({ connectionId: id, err: { message: err instanceof Error ? err.message : String(err) } }, 'consent refresh failed');
+        deps.logger.warn({ connectionId: id, err: { message: messageOf(err) } }, 'consent refresh failed');
       }
     }
     for (let i = 0; i < tokens.refreshes; i++) opts.onRefresh?.();

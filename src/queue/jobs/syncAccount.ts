@@ -4,7 +4,7 @@ import { AccountSyncFailedError } from '../accountSyncFailedError.ts';
 import { ConnectionGoneError } from '../connectionGoneError.ts';
 import { ConnectionUnusableError } from '../../auth/errors.ts';
 import { accountLockKey } from '../names.ts';
-import { connectionState } from '../sql/connections.ts';
+import { connectionState } from '../../db/connections.ts';
 import type { JobContext } from './context.ts';
 
 export interface AccountJobData {
@@ -14,10 +14,6 @@ export interface AccountJobData {
   trigger: SyncTrigger;
 }
 
-/**
- * Errors of the Citi client that no retry can fix (see src/citi/errors.ts); `syncAccount` reports
- * failures as text, so they are recognised by their class name at the start of it.
- */
 /**
  * The `sync-account` processor: the engine's syncAccount under a per-account advisory lock (the
  * final guard against two workers on one account). A failed account throws a retryable error, so
@@ -37,7 +33,7 @@ export function accountProcessor(ctx: JobContext) {
       result = await withSyncLock(
         deps.db,
         accountLockKey(connectionId, account.accountId),
-        () => syncAccount(deps, { connectionId, account, tokens, parentRunId }, { trigger, jobId: job.id, signal: stop }),
+        (lost) => syncAccount(deps, { connectionId, account, tokens, parentRunId }, { trigger, jobId: job.id, signal: AbortSignal.any([stop, lost]) }),
         { waitMs: 0, connectionId },
       );
     } catch (err) {
@@ -61,8 +57,17 @@ export function accountProcessor(ctx: JobContext) {
       const reason = result.error ?? 'failed';
       const now = await connectionState(deps.db, connectionId);
       if (now?.status !== 'active') throw new ConnectionGoneError(connectionId, now, reason);
-      if (result.errorAction === 'skip-account' || result.errorAction === 'fatal') throw new UnrecoverableError(`account ${account.accountId} of ${connectionId}: ${reason}`);
-      throw new AccountSyncFailedError(connectionId, account.accountId, reason + (result.errorPage ? ` (at ${result.errorPage})` : ''));
+      // The engine kept the thrown error's `action` (what the caller must do): it decides here.
+      switch (result.errorAction ?? 'retry') {
+        case 'skip-account':
+        case 'fatal':
+          throw new UnrecoverableError(`account ${account.accountId} of ${connectionId}: ${reason}`);
+        case 'reauth':
+          throw new ConnectionGoneError(connectionId, now, reason);
+        case 'retry':
+        case 'refresh':
+          throw new AccountSyncFailedError(connectionId, account.accountId, reason + (result.errorPage ? ` (at ${result.errorPage})` : ''));
+      }
     }
     return result;
   };

@@ -1,21 +1,20 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { ConnectionUnusableError } from '../../auth/errors.ts';
 import { afterRunClosed } from '../../notify/afterRunClosed.ts';
-import { CountingTokens } from '../../sync/countingTokens.ts';
-import { refreshAccounts, tokensFor, type AccountResult, type StoredAccount } from '../../sync/index.ts';
-import { finishConnectionRun, startRun } from '../../sync/sql/runs.ts';
+import { closeConnectionRun, failedWith, listRunAccounts, openConnectionRun, rollUp } from '../../sync/connectionRun.ts';
+import type { AccountResult, ConnectionRunStatus, StoredAccount } from '../../sync/index.ts';
 import { ConnectionGoneError } from '../connectionGoneError.ts';
 import { accountJobId, JOBS } from '../names.ts';
-import { jobOptions } from '../queues.ts';
+import { jobExistsProbe, jobOptions } from '../queues.ts';
 import { enqueueSync, type SyncConnectionData, type TickData } from '../scheduling.ts';
-import { connectionState } from '../sql/connections.ts';
+import { connectionState } from '../../db/connections.ts';
 import type { JobContext } from './context.ts';
 import type { AccountJobData } from './syncAccount.ts';
 
 export interface ConnectionJobResult {
   connectionId: string;
   runId: string;
-  status: 'succeeded' | 'partial' | 'failed';
+  status: ConnectionRunStatus;
   accounts: number;
   failedAccounts: number;
   inserted: number;
@@ -55,22 +54,21 @@ async function processSyncConnection(ctx: JobContext, job: Job<SyncConnectionDat
   if ((job.data.step ?? 'list') === 'list') {
     const state = await connectionState(deps.db, connectionId);
     if (state?.status !== 'active') throw new ConnectionGoneError(connectionId, state);
-    const runId = job.data.runId ?? (await startRun(deps.db, { connectionId, trigger, jobId: job.id }));
+    const run = await openConnectionRun(deps, connectionId, { trigger, jobId: job.id, runId: job.data.runId, jobExists: jobExistsProbe(ctx.queues) });
+    const { runId, tokens } = run;
     if (!job.data.runId) await job.updateData({ ...job.data, runId, startedAt: Date.now() });
 
-    const tokens = tokensFor(deps, connectionId);
-    const listing = new CountingTokens(tokens);
     let accounts: StoredAccount[];
     try {
-      accounts = await refreshAccounts(deps, connectionId, listing, runId);
+      accounts = await listRunAccounts(deps, run);
     } catch (err) {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const outcome = failedWith(err);
       const final = err instanceof ConnectionUnusableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // The run record is closed only when no retry will reopen it: a retry reuses runId.
-      if (final) await finishConnectionRun(deps.db, runId, 'failed', message, listing.requests);
+      if (final) await closeConnectionRun(deps, { connectionId, runId, trigger }, outcome, run.listing.requests);
       ctx.metrics?.tokenRefreshes.inc(tokens.refreshes);
       if (err instanceof ConnectionUnusableError) throw new ConnectionGoneError(connectionId, await connectionState(deps.db, connectionId), err.message);
-      log.warn({ err: { message } }, 'listing accounts failed');
+      log.warn({ err: { message: outcome.error } }, 'listing accounts failed');
       throw err;
     }
     ctx.metrics?.tokenRefreshes.inc(tokens.refreshes);
@@ -83,7 +81,7 @@ async function processSyncConnection(ctx: JobContext, job: Job<SyncConnectionDat
         opts: { ...accountOpts, jobId: accountJobId(job.id!, account.accountId), parent: { id: job.id!, queue: job.queueQualifiedName } },
       })),
     );
-    await job.updateData({ ...job.data, runId, step: 'wait', accounts: accounts.length, listRequests: listing.requests, startedAt: job.data.startedAt ?? Date.now() });
+    await job.updateData({ ...job.data, runId, step: 'wait', accounts: accounts.length, listRequests: run.listing.requests, startedAt: job.data.startedAt ?? Date.now() });
     log.info({ accounts: accounts.length }, 'accounts listed; syncing each as its own job');
   }
 
@@ -93,13 +91,12 @@ async function processSyncConnection(ctx: JobContext, job: Job<SyncConnectionDat
 }
 
 async function finish(ctx: JobContext, job: Job<SyncConnectionData>): Promise<ConnectionJobResult> {
-  const { connectionId, runId } = job.data;
+  const { connectionId, runId, trigger } = job.data;
   if (!runId) throw new UnrecoverableError('sync-connection job reached its last step without a run id');
   const done = Object.values(await job.getChildrenValues<AccountResult>());
   const failed = Object.keys(await job.getIgnoredChildrenFailures()).length;
   const total = done.length + failed;
-  const status = failed === 0 ? 'succeeded' : failed === total ? 'failed' : 'partial';
-  await finishConnectionRun(ctx.deps.db, runId, status, failed ? `${failed} of ${total} accounts failed` : null, job.data.listRequests ?? 0);
+  const { status } = await closeConnectionRun(ctx.deps, { connectionId, runId, trigger }, rollUp(failed, total), job.data.listRequests ?? 0);
   const ms = Date.now() - (job.data.startedAt ?? job.timestamp);
   ctx.metrics?.syncDuration.observe({ kind: 'connection', outcome: status }, ms / 1000);
   ctx.deps.logger.info({ connectionId, runId, status, accounts: total, ms }, 'connection sync finished');

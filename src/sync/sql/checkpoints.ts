@@ -144,3 +144,8 @@ export async function recordWindowProgress(q: Queryable, connectionId: string, a
     ],
   );
 }
+
+/** `sync --full`: the account's open windows are dropped and its range planned again. */
+export async function forgetWindows(q: Queryable, connectionId: string, accountId: string): Promise<void> {
+  await q.query(`DELETE FROM citi_sync.sync_windows WHERE connection_id = $1 AND account_id = $2`, [connectionId, accountId]);
+}

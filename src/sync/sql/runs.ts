@@ -1,7 +1,7 @@
 import { ConnectionUnusableError } from '../../auth/errors.ts';
 import type { Queryable } from '../../db/database.ts';
 import { isSqlState } from '../../db/sqlstate.ts';
-import type { AccountResult, SyncTrigger } from '../types.ts';
+import type { AccountResult, ConnectionRunStatus, SyncTrigger } from '../types.ts';
 
 /** The audit trail: one row per connection run, and one per account under it. */
 export async function startRun(
@@ -36,7 +36,7 @@ export async function finishAccountRun(q: Queryable, runId: string, r: AccountRe
 }
 
 /** Closes a connection-level run with the sums of its account rows. */
-export async function finishConnectionRun(q: Queryable, runId: string, status: string, error: string | null, requests: number): Promise<void> {
+export async function finishConnectionRun(q: Queryable, runId: string, status: ConnectionRunStatus, error: string | null, requests: number): Promise<void> {
   await q.query(
     `UPDATE citi_sync.sync_runs r SET status = $2, error = $3, finished_at = now(),
        requests = $4 + coalesce(s.requests, 0), pages = coalesce(s.pages, 0),
@@ -56,6 +56,8 @@ const INTERRUPTED = 'interrupted: the process stopped before this run finished; 
 /**
  * Closes the run records a killed process left `running`. Called by whoever holds the lock the dead
  * run held (an account's, or an in-process sync's connection lock), so that run cannot be alive.
+ * At connection level only in-process runs (no job id) are closed: a worker run is alive while its
+ * job exists, whoever holds the lock (see closeOrphanedWorkerRuns).
  */
 export async function closeInterruptedRuns(q: Queryable, connectionId: string, accountId: string | null): Promise<number> {
   const { rowCount } = accountId
@@ -66,7 +68,7 @@ export async function closeInterruptedRuns(q: Queryable, connectionId: string, a
       )
     : await q.query(
         `UPDATE citi_sync.sync_runs SET status = 'failed', error = $2, finished_at = now()
-          WHERE connection_id = $1 AND account_id IS NULL AND status = 'running' AND trigger IN ('cli', 'demo', 'manual')`,
+          WHERE connection_id = $1 AND account_id IS NULL AND status = 'running' AND job_id IS NULL`,
         [connectionId, INTERRUPTED],
       );
   return rowCount;
@@ -86,3 +88,40 @@ export async function addRunWarnings(q: Queryable, runId: string, warnings: read
     [runId, JSON.stringify([...new Set(warnings)])],
   );
 }
+
+/** The BullMQ job behind a worker run: `accountId` null is a connection job, else an account job. */
+export interface RunJob {
+  runId: string;
+  jobId: string;
+  accountId: string | null;
+}
+
+/**
+ * Closes, as interrupted, the `running` worker runs whose job `exists` says is gone (Redis lost its
+ * data, or the job was removed): no worker will ever close them. A run whose job still exists is
+ * left alone, however old. An account processor still running on a vanished job overwrites the
+ * row with its real result when it finishes (finishAccountRun sets every column).
+ */
+export async function closeOrphanedWorkerRuns(
+  q: Queryable,
+  exists: (job: RunJob) => Promise<boolean>,
+  connectionId?: string,
+): Promise<number> {
+  const { rows } = await q.query<{ id: string; job_id: string; account_id: string | null }>(
+    `SELECT id, job_id, account_id FROM citi_sync.sync_runs
+      WHERE status = 'running' AND job_id IS NOT NULL AND ($1::text IS NULL OR connection_id = $1)
+      ORDER BY started_at`,
+    [connectionId ?? null],
+  );
+  const gone: string[] = [];
+  for (const r of rows) if (!(await exists({ runId: r.id, jobId: r.job_id, accountId: r.account_id }))) gone.push(r.id);
+  if (gone.length === 0) return 0;
+  const { rowCount } = await q.query(
+    `UPDATE citi_sync.sync_runs SET status = 'failed', error = $2, finished_at = now()
+      WHERE id = ANY ($1::uuid[]) AND status = 'running'`,
+    [gone, INTERRUPTED_JOB_GONE],
+  );
+  return rowCount;
+}
+
+const INTERRUPTED_JOB_GONE = 'interrupted: its queue job no longer exists (Redis lost it, or it was removed); the next run resumed from its checkpoint';

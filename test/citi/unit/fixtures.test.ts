@@ -16,7 +16,7 @@ import { FakeTransport, RecordingGate, SeqTokens } from './fake.ts';
 /**
  * Golden tests (issue 11 item 10): every file in shared/fixtures, served on a fake wire and read by
  * the client exactly as a real answer would be, parses into the rows a person reading it expects,
- * written out here in full. Locally shared/ sits next to the repo (/work/shared); CI copies it to
+ * written out here in full. Locally shared/ sits next to the checkout; CI copies it to
  * ../shared from the repo root: both are the same relative path from here.
  */
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));

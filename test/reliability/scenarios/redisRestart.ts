@@ -19,6 +19,7 @@ import { enqueueSync, listSchedules, scheduleConnection } from '../../../src/que
 import { lines, spawnCli } from '../support/cli.ts';
 import { problems } from '../support/exact.ts';
 import { relWorld, type DatabaseHandle } from '../support/world.ts';
+import { deleteKeys } from '../../helpers/redisKeys.ts';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -147,13 +148,4 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
     await sleep(100);
   }
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
 }

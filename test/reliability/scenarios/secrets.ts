@@ -99,8 +99,9 @@ export async function secretsScenario(o: SecretsOptions): Promise<SecretsFigures
       rowsUnchanged: JSON.stringify(before.rows) === JSON.stringify(after.rows),
       citiTokenCalls: w.sandbox.stats().tokenRequests - tokenCalls,
     };
-    if (wrong.code === 0) f.problems.push('a sync with the wrong key exited 0');
-    if (!/not configured|CITI_SYNC_ENCRYPTION_KEY|PREVIOUS_ENCRYPTION_KEYS/.test(f.wrongKey.line)) f.problems.push(`unclear wrong-key error: ${f.wrongKey.line}`);
+    // Found at start-up by decrypting one stored token: a configuration error, exit 2 (issue 12 J).
+    if (wrong.code !== 2) f.problems.push(`a sync with the wrong key exited ${wrong.code}, not 2`);
+    if (!/^citi-sync: invalid configuration: CITI_SYNC_ENCRYPTION_KEY: the stored tokens of connection c1 cannot be decrypted: .*not configured.*CITI_SYNC_PREVIOUS_ENCRYPTION_KEYS/.test(f.wrongKey.line)) f.problems.push(`unclear wrong-key error: ${f.wrongKey.line}`);
     if (!f.wrongKey.rowsUnchanged) f.problems.push('the wrong key changed the connection row');
     if (f.wrongKey.citiTokenCalls !== 0) f.problems.push(`the wrong key made ${f.wrongKey.citiTokenCalls} token calls`);
     // And the right key still works afterwards.

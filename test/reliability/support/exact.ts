@@ -46,6 +46,18 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * The amount the database must hold, signed by contract §4 (negative = money leaving the customer),
+ * written out here rather than taken from src/citi so a wrong sign there cannot hide: cards come
+ * with charges positive (flipped); other accounts are positive with a DEBIT/CREDIT memo.
+ */
+function signedAmount(accountType: string, raw: Record<string, unknown>): string {
+  const amt = raw.transactionAmount as number;
+  if (amt === 0) return '0';
+  if (accountType === 'creditCard') return String(-amt);
+  return String(raw.debitCreditMemo === 'DEBIT' && amt > 0 ? -amt : amt);
+}
+
 export async function exactness(db: Database, sandbox: Sandbox, connectionId: string, userId: string, range: { from: string; to: string }): Promise<Exactness> {
   const { rows } = await db.query<Row>(
     `SELECT account_id, transaction_id, status, amount, transaction_date, posting_date, raw
@@ -70,7 +82,8 @@ export async function exactness(db: Database, sandbox: Sandbox, connectionId: st
       const status = t.status === 'PENDING' ? 'pending' : 'posted';
       const diffs: string[] = [];
       if (r.status !== status) diffs.push(`status ${r.status}≠${status}`);
-      if (r.amount.replace('-', '') !== String(Math.abs(t.amount))) diffs.push(`amount ${r.amount}≠${t.amount}`);
+      const want = signedAmount(a.type, t.raw);
+      if (r.amount.replace(/^-0$/, '0') !== want) diffs.push(`amount ${r.amount}≠${want}`);
       if (r.transaction_date !== t.transactionDate) diffs.push(`date ${r.transaction_date}≠${t.transactionDate}`);
       if ((r.posting_date ?? null) !== t.postingDate) diffs.push(`posting ${r.posting_date}≠${t.postingDate}`);
       if (canonical(r.raw) !== canonical(t.raw)) diffs.push('raw differs');

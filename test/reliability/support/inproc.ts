@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { TokenCipher } from '../../../src/auth/crypto.ts';
 import { CitiClient, TokenBucketGate, type RequestEvent } from '../../../src/citi/index.ts';
-import { addConnection } from '../../../src/db/connections.ts';
+import { addConnection } from '../../../src/auth/consent.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { silentLogger, type Logger } from '../../../src/log/logger.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';

@@ -9,12 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TokenCipher } from '../../../src/auth/crypto.ts';
-import { addConnection } from '../../../src/db/connections.ts';
+import { addConnection } from '../../../src/auth/consent.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
 import { addDays } from '../../../src/sync/dates.ts';
 import { syncRange } from '../../../src/sync/plan.ts';
-import { databaseName } from './db.ts';
+import { databaseName } from '../../helpers/scratchDb.ts';
 import { exactness, type Exactness } from './exact.ts';
 
 export interface DatabaseHandle {

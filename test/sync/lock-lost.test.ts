@@ -1,0 +1,75 @@
+/**
+ * RELIABILITY C: the advisory locks of a sync live on one database session. When the server ends
+ * that session, the locks are gone and another process could start the same sync; the first one
+ * must stop (an AbortSignal through the engine), so two syncs of one connection never overlap.
+ * Server Postgres only: PGlite's one in-process session cannot be lost apart from the database.
+ */
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionLostError } from '../../src/db/errors.ts';
+import { syncConnection, type ProgressEvent } from '../../src/sync/index.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { harness, liveKeys, storedTransactions, truthKeys, type Harness } from './harness.ts';
+
+describe('losing the lock session mid-sync (Postgres)', () => {
+  let t: TestDatabase;
+  let h: Harness;
+  beforeEach(async () => {
+    t = await createTestDatabase();
+    // Slow pages, so the sync is surely mid-way when its session is ended.
+    h = await harness(t.db, { sandbox: { profile: { users: 1, accountsPerUser: 3, historyMonths: 24 }, faults: { latencyMs: 40 } }, settings: { windowConcurrency: 1, accountConcurrency: 3 } });
+  });
+  afterEach(async () => {
+    await h.close();
+    await t.drop();
+  });
+
+  it('stops the sync, and a second sync started at once never runs beside it; the data ends exact', async () => {
+    const { userId } = await h.connect('c1');
+    const events: Array<{ who: 'A' | 'B'; at: number; e: ProgressEvent }> = [];
+    const track = (who: 'A' | 'B') => (e: ProgressEvent) => events.push({ who, at: performance.now(), e });
+    const first = syncConnection(h.deps, 'c1', { trigger: 'cli', onProgress: track('A') }).then(
+      (r) => ({ ok: true as const, r, at: performance.now() }),
+      (err: unknown) => ({ ok: false as const, err, at: performance.now() }),
+    );
+    // Wait for pages to land, then end the lock's session the way an operator or a failover would.
+    while (events.filter((x) => x.e.type === 'page').length < 3) await new Promise((r) => setTimeout(r, 20));
+    const admin = new pg.Client({ connectionString: t.url });
+    await admin.connect();
+    let terminated: number[];
+    try {
+      const { rows } = await admin.query<{ pid: number }>(
+        `SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND a.datname = current_database()`,
+      );
+      terminated = rows.map((r) => r.pid);
+      for (const pid of terminated) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    } finally {
+      await admin.end();
+    }
+    expect(terminated).toHaveLength(1);
+
+    // The second sync finds the lock free at once (it died with the session).
+    const second = await syncConnection(h.deps, 'c1', { trigger: 'cli', waitMs: 0, onProgress: track('B') });
+    const a = await first;
+    expect(a.ok).toBe(false);
+    expect(a.ok ? undefined : a.err).toBeInstanceOf(SessionLostError);
+    expect((a as { err: Error }).err.message).toMatch(/^the database session holding the sync locks was lost \(.*\); stopped so that no two syncs of one connection run at once$/);
+
+    // Never two at once: every page of A was written before B's first one.
+    const firstB = events.find((x) => x.who === 'B' && x.e.type === 'page')!.at;
+    const lastA = Math.max(...events.filter((x) => x.who === 'A' && x.e.type === 'page').map((x) => x.at));
+    expect(lastA).toBeLessThan(firstB);
+    expect(a.at).toBeLessThan(firstB);
+
+    expect(second.status).toBe('succeeded');
+    // A's connection run is closed, failed with the reason; none is left running.
+    const { rows: runs } = await t.db.query<{ account_id: string | null; status: string; error: string | null }>(
+      `SELECT account_id, status, error FROM citi_sync.sync_runs WHERE id <> $1 AND parent_id IS DISTINCT FROM $1 ORDER BY account_id NULLS FIRST`,
+      [second.runId],
+    );
+    expect(runs[0]).toEqual({ account_id: null, status: 'failed', error: expect.stringMatching(/^SessionLostError: the database session holding the sync locks was lost/) });
+    expect(runs.filter((r) => r.status === 'running')).toEqual([]);
+    expect(liveKeys(await storedTransactions(t.db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, '2024-11-26'));
+  });
+});
