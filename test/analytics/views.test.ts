@@ -85,10 +85,48 @@ describe('analyst views', () => {
         '- TRANSFER': 'payments & transfers',
         '- DEPOSIT': 'income',
         '- WITHDRAWAL': 'cash',
-        '- INTEREST': 'interest',
+        // The US v2 spec's own type names (contract §4): savings interest, card fees and interest,
+        // loan interest, line-of-credit cash advances.
+        '- DIVIDEND_AND_INTEREST': 'interest',
+        '- FEES': 'fees & financial',
+        '- INTEREST_CHARGES': 'interest',
+        '- INTEREST_CHARGED': 'interest',
+        '- CASH_ADVANCE': 'cash',
       });
       // Every code the simulator uses has a category: nothing falls through to 'uncategorized'.
       expect(rows.filter((r) => r.category === 'uncategorized')).toEqual([]);
+    });
+
+    it("derives a category from every type of Citi's spec when a row has no MCC (US v2 and Asia-Pacific names)", async () => {
+      const db = s.t.db;
+      const expected: Record<string, string> = {
+        // US v2 cards
+        PAYMENT: 'payments & transfers', FEES: 'fees & financial', INTEREST_CHARGES: 'interest', CASH_ADVANCES: 'cash', CREDIT: 'refunds',
+        ADJUSTMENT: 'uncategorized',
+        // US v2 deposits
+        DEPOSIT: 'income', TRANSFER: 'payments & transfers', WITHDRAWAL_OR_DEPOSIT: 'cash', WITHDRAWAL: 'cash',
+        DIVIDEND_AND_INTEREST: 'interest', ADJUSTMENTS: 'uncategorized', TRANSACTION_VOID: 'uncategorized', FEE_WAIVED: 'fees & financial',
+        OTHER: 'uncategorized',
+        // US v2 loans (PURCHASE without an MCC says nothing more)
+        PURCHASE: 'uncategorized', CASH_ADVANCE: 'cash', FEE: 'fees & financial', INTEREST_CHARGED: 'interest', PURCHASE_CREDIT: 'refunds',
+        // Asia-Pacific
+        CHECK: 'payments & transfers', INTEREST: 'interest',
+      };
+      await db.query(`INSERT INTO citi_sync.connections (id, refresh_token_enc) VALUES ('k1', 'v1.x')`);
+      await db.query(`INSERT INTO citi_sync.accounts (connection_id, account_id, currency_code, raw) VALUES ('k1', 'a', 'USD', '{}')`);
+      await db.query(
+        `INSERT INTO citi_sync.transactions (connection_id, account_id, transaction_id, status, transaction_date, amount, currency_code, transaction_type, raw)
+         SELECT 'k1', 'a', type, 'posted', date '2026-01-01', -1, 'USD', type, '{}' FROM unnest($1::text[]) AS type`,
+        [Object.keys(expected)],
+      );
+      try {
+        const rows = await q<{ transaction_type: string; category: string }>(
+          `SELECT transaction_type, category FROM analytics.transactions_categorized WHERE connection_id = 'k1'`,
+        );
+        expect(Object.fromEntries(rows.map((r) => [r.transaction_type, r.category]))).toEqual(expected);
+      } finally {
+        await db.query(`DELETE FROM citi_sync.connections WHERE id = 'k1'`);
+      }
     });
 
     it('an MCC override beats the default, a merchant override beats both; removing them restores the default', async () => {
@@ -194,27 +232,41 @@ describe('analyst views', () => {
         `SELECT currency_code, assets, liabilities, net, accounts FROM analytics.net_worth
           WHERE connection_id = 'c1' AND day = current_date ORDER BY currency_code`,
       );
-      // The simulator's accounts are deposits, cards and loans, each with a classification and a current balance.
+      // Truth: what the bank lists now, counted by the documented rule. The simulator's accounts are
+      // deposits, cards, loans, lines of credit, brokerage and retirement, each with a classification.
+      // Assets count their portfolio value (brokerage, retirement: no currency of their own, their
+      // holdings') else their current balance; liabilities the amount owed (outstanding, else principal,
+      // else current). Postgres sums the bank's exact decimal texts.
+      const truth = s.h.sandbox.truth(s.userId).accounts;
+      const counted = truth.flatMap((a) => {
+        const b = a.balances;
+        const amount = a.balanceType === 'ASSET' ? (b.portfolioValue ?? b.current) : (b.outstanding ?? b.principal ?? b.current);
+        const holdingCurrencies = [...new Set(a.holdings.map((h) => h.currencyCode))];
+        const currency = (a.served.currencyCode as string | undefined) ?? (holdingCurrencies.length === 1 ? holdingCurrencies[0] : null);
+        return amount === null ? [] : [{ currency_code: currency, side: a.balanceType, amount }];
+      });
+      expect(truth.filter((a) => a.balances.portfolioValue !== null).length).toBeGreaterThanOrEqual(2); // brokerage and retirement count too
       const expected = await q(
         `SELECT currency_code, assets, liabilities, assets - liabilities AS net, accounts FROM (
            SELECT currency_code,
-                  coalesce(sum(current_balance) FILTER (WHERE balance_type = 'ASSET'), 0) AS assets,
-                  coalesce(sum(current_balance) FILTER (WHERE balance_type = 'LIABILITY'), 0) AS liabilities,
+                  coalesce(sum(amount) FILTER (WHERE side = 'ASSET'), 0) AS assets,
+                  coalesce(sum(amount) FILTER (WHERE side = 'LIABILITY'), 0) AS liabilities,
                   count(*)::integer AS accounts
-             FROM analytics.accounts
-            WHERE connection_id = 'c1' AND current_balance IS NOT NULL
+             FROM jsonb_to_recordset($1::jsonb) AS x(currency_code text, side text, amount numeric)
             GROUP BY currency_code) x
           ORDER BY currency_code`,
+        [JSON.stringify(counted)],
       );
       expect(worth.map((r) => (r as { currency_code: string }).currency_code)).toEqual(['BHD', 'JPY', 'USD']);
       expect(worth).toEqual(expected);
-      const sides = await q(`SELECT DISTINCT account_group, balance_type FROM analytics.accounts ORDER BY 1, 2`);
-      expect(sides).toEqual([
-        { account_group: 'CHECKING', balance_type: 'ASSET' },
-        { account_group: 'CREDIT_CARD', balance_type: 'LIABILITY' },
-        { account_group: 'LOANS', balance_type: 'LIABILITY' },
-        { account_group: 'SAVINGS', balance_type: 'ASSET' },
-      ]);
+      // Each account's side is the bank's classification, under the dialect's group names.
+      const sides = await q(`SELECT DISTINCT account_group, balance_type FROM analytics.accounts WHERE connection_id = 'c1' ORDER BY 1, 2`);
+      const truthSides = [...new Set(truth.map((a) => `${a.accountGroup}\t${a.balanceType}`))].sort().map((k) => {
+        const [account_group, balance_type] = k.split('\t');
+        return { account_group, balance_type };
+      });
+      expect(sides).toEqual(truthSides);
+      expect(sides).toContainEqual({ account_group: 'BROKERAGE', balance_type: 'ASSET' });
     });
   });
 
@@ -222,24 +274,34 @@ describe('analyst views', () => {
     it("finds exactly the simulator's monthly card subscriptions, with their price and next date", async () => {
       const subscriptionNames = new Map(CARD_SUBSCRIPTIONS.map((i) => [TEMPLATES[i]!.desc, TEMPLATES[i]!.min / 100]));
       // Truth: subscription merchants charged on each card, from what the bank shows (posted or pending).
+      // The merchant is merchantName when the bank sends one, else the row's description (the US v2
+      // spec's card rows have no merchantName), as analytics.recurring names it.
       const expected: Array<{ account_id: string; merchant_name: string; typical_amount: string }> = [];
-      for (const a of s.h.sandbox.truth(s.userId).accounts) {
-        if (a.group !== 'CREDIT_CARD') continue;
-        const names = new Set(a.transactions.map((t) => t.raw.merchantName as string | undefined).filter((n): n is string => subscriptionNames.has(n ?? '')));
+      const cards = s.h.sandbox.truth(s.userId).accounts.filter((a) => a.group === 'CREDIT_CARD');
+      for (const a of cards) {
+        const names = new Set(
+          a.transactions
+            .map((t) => (t.raw.merchantName ?? t.raw.transactionDescription) as string | undefined)
+            .filter((n): n is string => subscriptionNames.has(n ?? '')),
+        );
         for (const n of names) expected.push({ account_id: a.accountId, merchant_name: n, typical_amount: (-subscriptionNames.get(n)!).toFixed(2) });
       }
       expect(expected.length).toBeGreaterThanOrEqual(2);
+      // The cards by id: their account_group is the dialect's name (US CREDITCARD, Asia-Pacific CREDIT_CARD).
+      const cardIds = cards.map((a) => a.accountId);
       const found = await q<{ account_id: string; merchant_name: string; typical_amount: string }>(
         `SELECT r.account_id, r.merchant_name, r.typical_amount
-           FROM analytics.recurring r JOIN analytics.accounts a USING (connection_id, account_id)
-          WHERE a.account_group = 'CREDIT_CARD' ORDER BY 1, 2`,
+           FROM analytics.recurring r WHERE r.connection_id = 'c1' AND r.account_id = ANY($1) ORDER BY 1, 2`,
+        [cardIds],
       );
       expect(found).toEqual(expected.sort((x, y) => x.account_id.localeCompare(y.account_id) || x.merchant_name.localeCompare(y.merchant_name)));
 
       const details = await q<{ interval_days: number; occurrences: number; last_seen: string; next_expected: string; category: string }>(
         `SELECT r.interval_days, r.occurrences, r.last_seen, r.next_expected, r.category
-           FROM analytics.recurring r JOIN analytics.accounts a USING (connection_id, account_id) WHERE a.account_group = 'CREDIT_CARD'`,
+           FROM analytics.recurring r WHERE r.connection_id = 'c1' AND r.account_id = ANY($1)`,
+        [cardIds],
       );
+      expect(details.length).toBe(expected.length);
       for (const d of details) {
         expect(d.interval_days).toBeGreaterThanOrEqual(28);
         expect(d.interval_days).toBeLessThanOrEqual(31);
