@@ -5,7 +5,7 @@ import type { AccountResult } from '../sync/index.ts';
 import type { WorkerList } from './heartbeat.ts';
 import { parseInterval } from './interval.ts';
 import { periodSeconds } from './nextRuns.ts';
-import { connectionHealth } from './sql/status.ts';
+import { connectionHealth } from '../db/connections.ts';
 import { secondsSinceLastSuccess } from '../db/connections.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized', 'paused'] as const;

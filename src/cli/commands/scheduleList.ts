@@ -5,7 +5,7 @@ import { nextCronRuns } from '../../queue/nextRuns.ts';
 import { openQueues } from '../../queue/queues.ts';
 import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
 import { listSchedules, type ScheduleInfo } from '../../queue/scheduling.ts';
-import { connectionHealth } from '../../queue/sql/status.ts';
+import { connectionHealth } from '../../db/connections.ts';
 import { loggerFor, openApp } from '../app.ts';
 import { table } from '../progress.ts';
 

@@ -3,26 +3,6 @@ import type { Queryable } from '../../db/database.ts';
 /** Bound on the accounts `status` lists per connection (a connection has a handful; a bug must not flood). */
 const MAX_ACCOUNT_PROBLEMS = 50;
 
-export interface ConnectionHealth {
-  id: string;
-  status: string;
-  schedule: string | null;
-  lastSuccessAt: Date | null;
-}
-
-/** Every connection's state, schedule and last success: what the alerting gauges report. */
-export async function connectionHealth(q: Queryable): Promise<ConnectionHealth[]> {
-  const { rows } = await q.query<{ id: string; status: string; schedule: string | null; last_success: Date | null }>(
-    `SELECT c.id, c.status, c.schedule,
-            (SELECT max(r.finished_at) FROM citi_sync.sync_runs r
-              WHERE r.connection_id = c.id AND r.account_id IS NULL AND r.status = 'succeeded') AS last_success
-       FROM citi_sync.connections c
-      WHERE c.status <> 'removed'
-      ORDER BY c.id`,
-  );
-  return rows.map((r) => ({ id: r.id, status: r.status, schedule: r.schedule, lastSuccessAt: r.last_success }));
-}
-
 export interface AccountProblem {
   connectionId: string;
   accountId: string;
