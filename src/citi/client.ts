@@ -351,16 +351,19 @@ export class CitiClient {
     read: (json: Body | typeof NO_CONTENT, path: string) => PageRead<T>,
   ): AsyncGenerator<PageRead<T> & { path: string; startIndex: string | null }> {
     // Every cursor of the walk is remembered and the pages are capped (pageGuard.ts): a cursor that
-    // comes back, or paging that never ends, fails the walk instead of looping.
+    // comes back, or paging that never ends, fails the walk instead of looping. A page is checked
+    // before it is handed on: one whose cursor loops is never stored, so no checkpoint holds that
+    // cursor (the last checkpoint is the last cursor that made progress).
     const guard = new PageGuard(pathFor(null), maxPages, startIndex);
     let cursor = startIndex;
     for (;;) {
       const path = pathFor(cursor);
       const page = await this.get(tokens, path, signal, (json) => read(json, path));
+      const next = page.next === '' ? null : page.next;
+      guard.accept(next);
       yield { ...page, path, startIndex: cursor };
-      cursor = page.next === '' ? null : page.next;
-      if (cursor === null) return;
-      guard.accept(cursor);
+      if (next === null) return;
+      cursor = next;
     }
   }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CitiClient, TokenBucketGate } from '../../src/citi/index.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import { syncConnection } from '../../src/sync/index.ts';
+import { TEST_COUNTRY } from '../helpers/country.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { lines, runCli } from './support/cli.ts';
 import { startHostileProxy, type HostileProxy } from './support/hostileProxy.ts';
@@ -47,14 +48,17 @@ describe('a paging loop, then the poisoned checkpoint it leaves (items 4 and 13)
 
   beforeAll(async () => {
     // One checking account, one window (11 months), 10-row pages: about 20 pages when healthy.
+    // Paging (and so a cursor to loop or checkpoint) exists only in Asia-Pacific v1: the simulator
+    // and the client both speak SG.
     w = await inProcWorld({
       db: await createTestDatabase(),
-      sandbox: { profile: { users: 1, accountsPerUser: 1, transactionsPerAccount: 200, historyMonths: 12 }, pageSize: 10 },
+      sandbox: { country: 'SG', profile: { users: 1, accountsPerUser: 1, transactionsPerAccount: 200, historyMonths: 12 }, pageSize: 10 },
       historyMonths: 11,
     });
     proxy = await startHostileProxy(w.sandbox.url);
     client = new CitiClient({
       baseUrl: proxy.url,
+      country: 'SG',
       clientId: w.sandbox.clientId,
       clientSecret: w.sandbox.clientSecret,
       gate: new TokenBucketGate({ perSecond: 500, burst: 50 }),
@@ -94,7 +98,9 @@ describe('a paging loop, then the poisoned checkpoint it leaves (items 4 and 13)
     expect(transactionRequests).toHaveLength(3);
     const run = await lastRun();
     expect(run.status).toBe('failed');
-    expect(run.error).toMatch(/^PagingLoopError: Citi's paging looped on \/v1\/accounts\/[^ ]+\/transactions: cursor "hostile-A" came back after 2 distinct cursors$/);
+    expect(run.error).toMatch(
+      /^PagingLoopError: Citi's paging looped on \/v1\/accounts\/[^ ?]+\/transactions\?transactionFromDate=\d{4}-\d{2}-\d{2}&transactionToDate=\d{4}-\d{2}-\d{2}: cursor "hostile-A" came back after 2 distinct cursors$/,
+    );
     // The checkpoint holds the hostile cursor of the last stored page: the poison item 13 is about.
     expect(await checkpoint()).toEqual([{ cursor: 'hostile-B' }]);
   });
@@ -150,7 +156,8 @@ describe('hostile upstream through the CLI (items 3, 10)', () => {
   let w: RelWorld;
   let proxy: HostileProxy;
   beforeAll(async () => {
-    w = await relWorld({ db: await createTestDatabase(), sandbox: { profile: { users: 1, accountsPerUser: 3, transactionsPerAccount: 20 } } });
+    // The suite's market (US v2 unless CITI_COUNTRY says otherwise): the proxy is hostile in either dialect.
+    w = await relWorld({ db: await createTestDatabase(), sandbox: { country: TEST_COUNTRY, profile: { users: 1, accountsPerUser: 3, transactionsPerAccount: 20 } } });
     await w.connect('c1');
     proxy = await startHostileProxy(w.sandbox.url);
   });
@@ -184,7 +191,7 @@ describe('hostile upstream through the CLI (items 3, 10)', () => {
     proxy.mode = 'ansi';
     const r = await runCli(['sync', '--connection', 'c1'], w.env({ CITI_API_BASE_URL: proxy.url }), 60_000);
     expect(r.code).toBe(1);
-    expect(r.stderr + r.stdout).toContain('on /v1/accounts/');
+    expect(r.stderr + r.stdout).toContain(`on /${TEST_COUNTRY === 'US' ? 'v2' : 'v1'}/accounts/`);
     expect(r.stderr + r.stdout).toContain(': screen cleared');
     expect(r.stderr + r.stdout).not.toMatch(CONTROL);
     const { rows } = await w.db.query<{ error: string }>(`SELECT error FROM citi_sync.sync_runs WHERE connection_id = 'c1' AND account_id IS NOT NULL AND error IS NOT NULL`);

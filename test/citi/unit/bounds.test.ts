@@ -30,9 +30,11 @@ function spyLogger() {
   return { logger, warns };
 }
 
+// The fake wire answers Asia-Pacific v1 (`/v1/accounts`, paged envelopes): a client of that dialect.
 function client(transport: FakeTransport, gate = new RecordingGate(), logger?: CitiLogger) {
   return new CitiClient({
     baseUrl: 'https://citi.invalid/gcb/api',
+    country: 'SG',
     clientId: 'cid',
     clientSecret: 'cs',
     gate,

@@ -87,10 +87,12 @@ describe('HttpTransport bounds', () => {
   });
 
   it('through the client: each bound is retried per the policy, then the call fails', async () => {
+    // The server answers Asia-Pacific v1 bodies (`/v1/accounts`): clients of that dialect.
     const client = new CitiClient({
       baseUrl: base,
       clientId: 'c',
       clientSecret: 's',
+      country: 'SG',
       gate: new TokenBucketGate({ perSecond: 100 }),
       timeouts: { deadlineMs: 300 },
       maxRetries: 2,
@@ -102,6 +104,7 @@ describe('HttpTransport bounds', () => {
       baseUrl: base.replace('/api', '/api/trickle'),
       clientId: 'c',
       clientSecret: 's',
+      country: 'SG',
       gate: new TokenBucketGate({ perSecond: 100 }),
       timeouts: { deadlineMs: 300 },
       maxRetries: 2,

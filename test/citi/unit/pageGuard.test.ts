@@ -68,14 +68,16 @@ describe('the client stops looping cursors (fake wire)', () => {
     }
     return { pages, err: undefined };
   };
+  // The fake wire pages in Asia-Pacific v1 (`/v1/...`, `nextStartIndex`): a client of that dialect.
   const mk = (transport: FakeTransport) =>
-    new CitiClient({ baseUrl: 'https://citi.invalid/gcb/api', clientId: 'c', clientSecret: 's', gate: new RecordingGate(), transport, retryBaseMs: 1, retryMaxMs: 2 });
+    new CitiClient({ baseUrl: 'https://citi.invalid/gcb/api', country: 'SG', clientId: 'c', clientSecret: 's', gate: new RecordingGate(), transport, retryBaseMs: 1, retryMaxMs: 2 });
 
+  // The error names the walk's request without its cursor: the endpoint and the window.
   it('A → B → A: three requests, then PagingLoopError', async () => {
     const transport = new FakeTransport((_req, n) => res(200, txPage(n, n % 2 === 0 ? 'A' : 'B')));
     const { pages, err } = await walk(mk(transport), '2026-01-01', '2026-01-31');
     expect(err).toBeInstanceOf(PagingLoopError);
-    expect((err as Error).message).toBe('Citi\'s paging looped on /v1/accounts/a1/transactions: cursor "A" came back after 2 distinct cursors');
+    expect((err as Error).message).toBe('Citi\'s paging looped on /v1/accounts/a1/transactions?transactionFromDate=2026-01-01&transactionToDate=2026-01-31: cursor "A" came back after 2 distinct cursors');
     expect(pages).toEqual(['', 'A']);
     expect(transport.requests).toHaveLength(3);
   });
@@ -85,7 +87,7 @@ describe('the client stops looping cursors (fake wire)', () => {
     const { pages, err } = await walk(mk(transport), '2026-01-01', '2026-01-31');
     expect(err).toBeInstanceOf(PagingLoopError);
     expect((err as Error).message).toBe(
-      "Citi's paging did not end on /v1/accounts/a1/transactions: more than 131 pages (130 distinct cursors), the most this walk may take",
+      "Citi's paging did not end on /v1/accounts/a1/transactions?transactionFromDate=2026-01-01&transactionToDate=2026-01-31: more than 131 pages (130 distinct cursors), the most this walk may take",
     );
     expect(transport.requests).toHaveLength(131);
     expect(pages).toHaveLength(130);

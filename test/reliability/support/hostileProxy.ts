@@ -1,7 +1,7 @@
 /**
  * A hostile upstream in front of the simulator (issue 10): forwards every request and, on resource
- * calls (GET /v1/…), does what a broken or malicious Citi would. Modes switch at any time; 'off'
- * passes everything through untouched.
+ * calls (GET /v1/… or /v2/…, either dialect), does what a broken or malicious Citi would. Modes
+ * switch at any time; 'off' passes everything through untouched.
  *
  * - cursorLoop: transaction pages answer `nextStartIndex` "hostile-A", "hostile-B", "hostile-A", …;
  *   a request carrying a hostile cursor is forwarded as the window's first page (so it is served).
@@ -42,7 +42,7 @@ export async function startHostileProxy(upstreamUrl: string): Promise<HostilePro
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', upstream.origin);
-    const resource = req.method === 'GET' && url.pathname.includes('/v1/');
+    const resource = req.method === 'GET' && /\/v[12]\//.test(url.pathname);
     const transactions = resource && url.pathname.endsWith('/transactions');
     const mode = resource ? state.mode : 'off';
     if (resource) state.seen[mode]++;
