@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 import pLimit from 'p-limit';
-import { splitWindows } from '../../src/citi/index.ts';
+import { dialectFor, splitWindows } from '../../src/citi/index.ts';
 import { syncRange } from '../../src/sync/plan.ts';
 
 export interface ApiFloorInput {
@@ -23,6 +23,8 @@ export interface ApiFloorInput {
    * windows one after another (the issue's "4 accounts in flight").
    */
   accountsInFlight?: number;
+  /** The market the simulator speaks (its paths, listing and windows). @defaultValue 'US' */
+  country?: string;
 }
 
 export interface ApiFloorResult {
@@ -33,12 +35,32 @@ export interface ApiFloorResult {
   statementRequests: number;
 }
 
-const TYPE_OF: Record<string, string> = {
-  checkingAccountSummary: 'checking',
-  savingsAccountSummary: 'savings',
-  creditCardAccountSummary: 'creditCard',
-  loanAccountSummary: 'loan',
-};
+/** Asia-Pacific `accounts[].{kind}AccountSummary`; US `{kind}AccountsDetails[]` / `{kind}AccountsSummary[]`. */
+const AP_ENTRY = /^(.+)AccountSummary$/;
+const US_ARRAY = /^(.+)Accounts(?:Details|Summary)$/;
+
+/** The accounts of one listing page, either dialect: just the id and kind, nothing validated. */
+function listed(body: Record<string, unknown>): Listed[] {
+  const out: Listed[] = [];
+  const groups = (body.accountGroupDetails ?? body.accountGroupSummary ?? []) as Array<Record<string, unknown>>;
+  for (const g of groups) {
+    for (const [key, value] of Object.entries(g)) {
+      const us = US_ARRAY.exec(key);
+      if (us && Array.isArray(value)) for (const a of value as Array<{ accountId: string }>) out.push({ accountId: a.accountId, type: us[1]! });
+    }
+    for (const entry of (g.accounts ?? []) as Array<Record<string, { accountId: string }>>) {
+      const [key, summary] = Object.entries(entry)[0]!;
+      out.push({ accountId: summary.accountId, type: AP_ENTRY.exec(key)?.[1] ?? 'unknown' });
+    }
+  }
+  return out;
+}
+
+/** Rows of one transactions answer: `{kind}AccountTransactions`, or SG's `transaction`, India's `transactions`. */
+function rowCount(body: Record<string, unknown>, type: string): number {
+  const rows = body[`${type}AccountTransactions`] ?? body.transaction ?? body.transactions;
+  return Array.isArray(rows) ? rows.length : rows ? 1 : 0;
+}
 
 interface Listed {
   accountId: string;
@@ -46,6 +68,7 @@ interface Listed {
 }
 
 export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
+  const dialect = dialectFor(input.country ?? 'US');
   const base = new URL(input.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   // The engine's HttpTransport: one Pool per origin, 32 keep-alive sockets.
@@ -59,6 +82,8 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
     });
     const text = await res.body.text();
     result.requests += 1;
+    // US v2 answers an empty window 204 (contract §4).
+    if (res.statusCode === 204) return {};
     if (res.statusCode !== 200) throw new Error(`API floor: ${res.statusCode} for ${path}: ${text.slice(0, 200)}`);
     return JSON.parse(text) as Record<string, unknown>;
   };
@@ -70,13 +95,8 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
     const accounts: Listed[] = [];
     let cursor: string | null = null;
     do {
-      const body = await get(withCursor('/v1/accounts', cursor));
-      for (const g of body.accountGroupSummary as Array<{ accounts: Array<Record<string, { accountId: string }>> }>) {
-        for (const entry of g.accounts) {
-          const [key, summary] = Object.entries(entry)[0]!;
-          accounts.push({ accountId: summary.accountId, type: TYPE_OF[key] ?? 'unknown' });
-        }
-      }
+      const body = await get(withCursor(dialect.accountPaths[0]!, cursor));
+      accounts.push(...listed(body));
       cursor = next(body);
     } while (cursor !== null);
 
@@ -85,24 +105,23 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
     const perAccount: Array<Array<() => Promise<void>>> = [];
     for (const a of accounts) {
       const first = walks.length;
-      const key = `${a.type}AccountTransactions`;
-      const windows = splitWindows(range.from, range.to, a.type, { windowDays: input.windowDays }).reverse();
+      const windows = splitWindows(range.from, range.to, dialect.maxWindow(a.type), { windowDays: input.windowDays }).reverse();
+      const query = new URLSearchParams(dialect.transactionQuery).toString();
       for (const w of windows) {
         walks.push(async () => {
-          const path = `/v1/accounts/${encodeURIComponent(a.accountId)}/transactions?transactionFromDate=${w.from}&transactionToDate=${w.to}&transactionStatus=ALL`;
+          const path = `${dialect.transactionsPath(a.accountId)}?transactionFromDate=${w.from}&transactionToDate=${w.to}${query ? `&${query}` : ''}`;
           let c: string | null = null;
           do {
             const body = await get(withCursor(path, c));
-            const rows = body[key];
             result.transactionPages += 1;
-            result.transactionRows += Array.isArray(rows) ? rows.length : rows ? 1 : 0;
+            result.transactionRows += rowCount(body, a.type);
             c = next(body);
           } while (c !== null);
         });
       }
-      if (a.type === 'creditCard') {
+      if (a.type === 'creditCard' && dialect.statementsOffered) {
         walks.push(async () => {
-          const list = `/v1/accounts/${encodeURIComponent(a.accountId)}/statements`;
+          const list = dialect.statementsPath(a.accountId);
           let c: string | null = null;
           const ids: string[] = [];
           do {
@@ -114,7 +133,7 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
           for (const id of ids) {
             let sc: string | null = null;
             do {
-              const body = await get(withCursor(`${list}/${encodeURIComponent(id)}`, sc));
+              const body = await get(withCursor(dialect.statementPath(a.accountId, id), sc));
               result.statementRequests += 1;
               sc = next(body.creditCardStatement as Record<string, unknown>);
             } while (sc !== null);

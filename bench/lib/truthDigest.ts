@@ -2,6 +2,7 @@
  * A compact fingerprint of what the simulator serves (one entry per row), so the bench can say
  * exactly which rows a world change added, removed or altered without shipping a million raw rows.
  */
+import { SyntheticKeyCounter, contentKey, syntheticKey } from '../../src/citi/synthetic-keys.ts';
 import type { TruthAccount } from '../../src/sandbox/index.ts';
 
 export interface DigestEntry {
@@ -30,11 +31,26 @@ export function fnv1a(s: string): number {
 export function digestOf(truth: { accounts: TruthAccount[] }): Digest {
   const out: Digest = new Map();
   for (const a of truth.accounts) {
+    const ordinals = new SyntheticKeyCounter();
     for (const t of a.transactions) {
-      if (t.transactionId === null) continue;
-      out.set(`${a.accountId}|${t.transactionId}`, {
+      // A row served without an id (US pending rows) under the synthetic key the client derives
+      // (contract §6): content plus its ordinal among identical rows, in the order the API pages them.
+      const text = (v: unknown) => (typeof v === 'string' ? v : null);
+      let id = t.transactionId;
+      if (id === null) {
+        const content = contentKey({
+          accountId: a.accountId,
+          transactionDate: t.transactionDate,
+          postingDate: t.postingDate,
+          amount: t.signedAmount,
+          description: text(t.raw.transactionDescription),
+          merchantCategoryCode: text(t.raw.merchantCategory) ?? text(t.raw.merchantCategoryCode),
+        });
+        id = syntheticKey(content, ordinals.next(content));
+      }
+      out.set(`${a.accountId}|${id}`, {
         accountId: a.accountId,
-        transactionId: t.transactionId,
+        transactionId: id,
         transactionDate: t.transactionDate,
         status: t.postingDate || t.status !== 'PENDING' ? 'posted' : 'pending',
         cents: Math.round(Math.abs(t.amount) * 100),

@@ -6,13 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TokenCipher } from '../../../src/auth/crypto.ts';
-import { CitiClient, TokenBucketGate, type RequestEvent } from '../../../src/citi/index.ts';
+import { CitiClient, TokenBucketGate, dialectFor, type RequestEvent } from '../../../src/citi/index.ts';
 import { addConnection } from '../../../src/auth/consent.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { silentLogger, type Logger } from '../../../src/log/logger.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
 import type { SyncDeps } from '../../../src/sync/index.ts';
 import { syncRange } from '../../../src/sync/plan.ts';
+import { TEST_COUNTRY } from '../../helpers/country.ts';
 import { exactness, type Exactness } from './exact.ts';
 import type { DatabaseHandle } from './world.ts';
 
@@ -45,11 +46,12 @@ export interface InProcWorld {
 }
 
 export async function inProcWorld(o: InProcOptions): Promise<InProcWorld> {
-  const sandbox = await startSandbox({ seed: 11, today: TODAY, rateLimit: false, ...o.sandbox });
+  const sandbox = await startSandbox({ country: TEST_COUNTRY, seed: 11, today: TODAY, rateLimit: false, ...o.sandbox });
   const attempts: RequestEvent[] = [];
   const timeout = o.timeoutMs ?? 30_000;
   const maxRetries = o.maxRetries ?? 5;
   const client = new CitiClient({
+    country: sandbox.country,
     baseUrl: sandbox.url,
     clientId: sandbox.clientId,
     clientSecret: sandbox.clientSecret,
@@ -72,7 +74,9 @@ export async function inProcWorld(o: InProcOptions): Promise<InProcWorld> {
     settings: { historyMonths, lookbackDays: 14, windowConcurrency: concurrency, accountConcurrency: concurrency },
     now: () => new Date(`${sandbox.today()}T12:00:00Z`),
   };
-  const range = () => syncRange({ today: sandbox.today(), watermark: null, full: true, historyMonths, lookbackDays: 14 });
+  // The sync goes back no further than the market serves (US 24 months, Asia-Pacific 12).
+  const synced = Math.min(historyMonths, dialectFor(sandbox.country).historyMonths);
+  const range = () => syncRange({ today: sandbox.today(), watermark: null, full: true, historyMonths: synced, lookbackDays: 14 });
   return {
     sandbox,
     db: o.db.db,

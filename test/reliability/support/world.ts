@@ -10,10 +10,12 @@
 import { randomBytes } from 'node:crypto';
 import { TokenCipher } from '../../../src/auth/crypto.ts';
 import { addConnection } from '../../../src/auth/consent.ts';
+import { bankToday, dialectFor } from '../../../src/citi/index.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
 import { addDays } from '../../../src/sync/dates.ts';
 import { syncRange } from '../../../src/sync/plan.ts';
+import { TEST_COUNTRY } from '../../helpers/country.ts';
 import { databaseName } from '../../helpers/scratchDb.ts';
 import { exactness, type Exactness } from './exact.ts';
 
@@ -52,16 +54,23 @@ export interface RelWorld {
   close(): Promise<void>;
 }
 
-export function realToday(): string {
-  return new Date().toISOString().slice(0, 10);
+/**
+ * Today as the bank of `country` counts it (contract §0: the market's time zone, not UTC): the last
+ * day the CLI plans windows to, and so the world's today. In a US evening UTC is already tomorrow.
+ */
+export function realToday(country: string = TEST_COUNTRY): string {
+  return bankToday(new Date(), dialectFor(country).timeZone);
 }
 
 export async function relWorld(opts: WorldOptions): Promise<RelWorld> {
   const advanceDays = opts.advanceDays ?? 0;
-  const today = realToday();
+  const country = opts.sandbox?.country ?? TEST_COUNTRY;
+  const today = realToday(country);
   const historyMonths = opts.historyMonths ?? 24;
   const lookbackDays = advanceDays + 31;
   const sandbox = await startSandbox({
+    // The suite's market (US v2 unless CITI_COUNTRY says otherwise); a scenario may pin its own.
+    country,
     seed: 11,
     rateLimit: false,
     ...opts.sandbox,
@@ -70,7 +79,9 @@ export async function relWorld(opts: WorldOptions): Promise<RelWorld> {
   const key = randomBytes(32).toString('hex');
   const cipher = new TokenCipher(Buffer.from(key, 'hex'));
   const { db, url } = opts.db;
-  const range = syncRange({ today, watermark: null, full: true, historyMonths, lookbackDays });
+  // The sync goes back no further than the market serves (US 24 months, Asia-Pacific 12).
+  const synced = Math.min(historyMonths, dialectFor(sandbox.country).historyMonths);
+  const range = syncRange({ today, watermark: null, full: true, historyMonths: synced, lookbackDays });
   return {
     sandbox,
     db,
@@ -89,6 +100,7 @@ export async function relWorld(opts: WorldOptions): Promise<RelWorld> {
       CITI_MAX_REQUESTS_PER_SECOND: String(opts.requestsPerSecond ?? 400),
       CITI_HISTORY_MONTHS: String(historyMonths),
       CITI_LOOKBACK_DAYS: String(lookbackDays),
+      CITI_COUNTRY: sandbox.country,
       LOG_LEVEL: 'warn',
       ...extra,
     }),
