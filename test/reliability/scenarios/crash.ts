@@ -2,6 +2,15 @@
  * Crash chaos: SIGKILL `citi-sync sync` children at seeded random instants of a backfill and of
  * incremental runs (after the world moved on), resume each time, and compare the database with the
  * simulator's truth row by row. Used by test/reliability/crash.test.ts (small) and `npm run chaos`.
+ *
+ * Clocks: a `citi-sync` child plans its windows up to the REAL bank date (today in the market's time
+ * zone), and the simulator refuses a window ending after its own today (400 tranxToDateAfterCurrDate).
+ * So the world starts ON the real bank date (the backfill walks exactly the history the bank serves)
+ * and the incremental rounds only ever move it forward from there: the bank is then ahead of the
+ * CLI's calendar, and what the moved-on world changes inside the CLI's range (pendings that post or
+ * vanish, corrections of posted rows, balances) is what each incremental run must pick up exactly.
+ * Rows the world adds after the real date are outside the synced range on both sides (the CLI never
+ * asks for them, the truth comparison stops at the same date).
  */
 import { splitWindows } from '../../../src/citi/index.ts';
 import { addDays } from '../../../src/sync/dates.ts';
@@ -42,7 +51,12 @@ export interface PhaseFigures {
 export interface CrashFigures {
   seed: number;
   backfill: PhaseFigures;
-  incremental: PhaseFigures & { rounds: number };
+  /**
+   * changesInRange: what the advances changed that the incremental runs had to pick up: accounts
+   * whose served object moved (balances, next payments) plus truth rows inside the synced range
+   * added, removed or changed (pendings posted or vanished, corrections, card rows billed).
+   */
+  incremental: PhaseFigures & { rounds: number; changesInRange: number };
   connectionStatus: string;
   /** sync_runs rows of killed runs, left `running` forever (nothing marks them abandoned). */
   runsLeftRunning: number;
@@ -52,18 +66,32 @@ const SYNC = ['sync', '--connection', 'c1'];
 
 export async function crashChaos(o: CrashOptions): Promise<CrashFigures> {
   const rounds = Math.ceil(o.incrementalKills / o.killsPerRound);
-  const w = await relWorld({ db: o.db, advanceDays: rounds * o.advancePerRound, sandbox: { seed: o.seed, profile: o.profile, faults: { latencyMs: o.latencyMs } } });
+  const advanced = rounds * o.advancePerRound;
+  // No advanceDays: the world's today is the real bank date, the one the children plan up to.
+  const w = await relWorld({ db: o.db, sandbox: { seed: o.seed, profile: o.profile, faults: { latencyMs: o.latencyMs } } });
+  if (w.sandbox.today() !== w.range.to) throw new Error(`the world starts on ${w.sandbox.today()}, the CLI plans up to ${w.range.to}: the clocks disagree`);
+  // The world's moves reach back from the real date (a correction lands up to 29 days after its row
+  // posted, a pending posts up to 3 days after its date): the lookback covers that and the days
+  // advanced, so every change inside the range falls in the incremental window.
+  const lookbackDays = w.lookbackDays + advanced;
+  const env = w.env({ CITI_LOOKBACK_DAYS: String(lookbackDays) });
   const rng = seeded(o.seed);
   const log = o.log ?? (() => {});
   try {
     const userId = await w.connect('c1', 0);
-    const backfill = await phase(w, rng, userId, o.backfillKills, estimatePages(w, userId, w.range.from), log, 'backfill');
+    const backfill = await phase(w, env, rng, userId, o.backfillKills, estimatePages(w, userId, w.range.from), log, 'backfill');
     const inc: PhaseFigures = { kills: 0, finishedFirst: 0, cleanRuns: 0, pagesServed: 0, requests: 0, rowsCompared: 0, ms: 0, problems: [] };
+    let changesInRange = 0;
     for (let r = 0; r < rounds; r++) {
+      // Only forward from the real date: the bank never answers for less than the CLI's today.
+      const before = inRange(w, userId);
       w.sandbox.advance(o.advancePerRound);
+      const moved = changed(before, inRange(w, userId));
+      changesInRange += moved;
+      log(`advanced ${o.advancePerRound} days to ${w.sandbox.today()} (the CLI plans up to ${w.range.to}): ${moved} accounts or rows in range changed`);
       const kills = Math.min(o.killsPerRound, o.incrementalKills - r * o.killsPerRound);
-      const from = addDays(w.range.to, -w.lookbackDays);
-      const f = await phase(w, rng, userId, kills, estimatePages(w, userId, from), log, `incremental round ${r + 1}/${rounds}`);
+      const from = addDays(w.range.to, -lookbackDays);
+      const f = await phase(w, env, rng, userId, kills, estimatePages(w, userId, from), log, `incremental round ${r + 1}/${rounds}`);
       inc.kills += f.kills;
       inc.finishedFirst += f.finishedFirst;
       inc.cleanRuns += f.cleanRuns;
@@ -75,7 +103,7 @@ export async function crashChaos(o: CrashOptions): Promise<CrashFigures> {
     }
     const { rows } = await w.db.query<{ status: string }>(`SELECT status FROM citi_sync.connections WHERE id = 'c1'`);
     const { rows: running } = await w.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_runs WHERE status = 'running'`);
-    return { seed: o.seed, backfill, incremental: { ...inc, rounds }, connectionStatus: rows[0]?.status ?? 'missing', runsLeftRunning: running[0]?.n ?? 0 };
+    return { seed: o.seed, backfill, incremental: { ...inc, rounds, changesInRange }, connectionStatus: rows[0]?.status ?? 'missing', runsLeftRunning: running[0]?.n ?? 0 };
   } finally {
     await w.close();
   }
@@ -83,6 +111,7 @@ export async function crashChaos(o: CrashOptions): Promise<CrashFigures> {
 
 async function phase(
   w: RelWorld,
+  env: Record<string, string | undefined>,
   rng: ReturnType<typeof seeded>,
   userId: string,
   kills: number,
@@ -100,7 +129,7 @@ async function phase(
   for (let attempt = 0; f.kills < kills && attempt < kills * 3; attempt++) {
     // One kill in six hits start-up (config, connect, account listing, token) instead of a page.
     const plan = rng.int(0, 5) === 0 ? { afterPages: 0, jitterMs: rng.int(200, 1500) } : { afterPages: rng.int(1, span), jitterMs: rng.int(0, 40) };
-    const k = await syncAndKill(w.sandbox, SYNC, w.env(), plan);
+    const k = await syncAndKill(w.sandbox, SYNC, env, plan);
     if (k.killed) f.kills++;
     else {
       f.finishedFirst++;
@@ -110,7 +139,7 @@ async function phase(
   // Then let it finish. A clean run must succeed the first time: every kill left a resumable state.
   for (;;) {
     f.cleanRuns++;
-    const r = await runCli(SYNC, w.env());
+    const r = await runCli(SYNC, env);
     if (r.code === 0) break;
     f.problems.push(`clean run ${f.cleanRuns} exited ${r.code ?? r.signal}: ${lines(r.stderr).slice(-3).join(' | ')}`);
     if (f.cleanRuns >= 3) break;
@@ -124,6 +153,32 @@ async function phase(
   f.ms = Math.round(performance.now() - started);
   log(`${label}: ${f.kills} kills (${f.finishedFirst} finished first), ${f.pagesServed} pages, ${f.rowsCompared} rows compared, ${f.problems.length} problems, ${f.ms} ms`);
   return f;
+}
+
+/** The truth inside the synced range (what the comparison looks at): accounts, and rows by account. */
+function inRange(w: RelWorld, userId: string): Map<string, string> {
+  const rows = new Map<string, string>();
+  for (const a of w.sandbox.truth(userId).accounts) {
+    rows.set(a.accountId, JSON.stringify(a.served));
+    // An id-less row is known by its content and its rank among rows of the same content.
+    const seen = new Map<string, number>();
+    for (const t of a.transactions) {
+      if (t.transactionDate < w.range.from || t.transactionDate > w.range.to) continue;
+      const content = `${t.transactionDate}|${t.postingDate}|${t.signedAmount}|${JSON.stringify(t.raw.transactionDescription ?? null)}`;
+      const rank = (seen.get(content) ?? 0) + 1;
+      seen.set(content, rank);
+      const key = t.transactionId ?? `${content}#${rank}`;
+      rows.set(`${a.accountId}|${key}`, `${t.status}|${t.signedAmount}|${t.postingDate}|${JSON.stringify(t.raw)}`);
+    }
+  }
+  return rows;
+}
+
+function changed(before: Map<string, string>, after: Map<string, string>): number {
+  let n = 0;
+  for (const [k, v] of after) if (before.get(k) !== v) n++;
+  for (const k of before.keys()) if (!after.has(k)) n++;
+  return n;
 }
 
 /** Pages a full walk of [from, today] would take (statements not counted). */
