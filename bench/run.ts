@@ -29,6 +29,14 @@ import { runSmallScenarios } from './scenarios/small.ts';
 // An interrupted run exits (rather than dying on the signal) so that child processes are killed
 // (bench/lib/proc.ts). Its databases and queue keys stay behind: `citi_bench_*`, `{citi-bench-*}`.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+// Anything that escapes a scenario (an 'error' event nobody listens to, a promise nobody awaits) is
+// reported as the bench's failure, and the process exits so that its children are killed too.
+const fatal = (kind: string) => (err: unknown) => {
+  process.stderr.write(`[bench] ${kind}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', fatal('uncaught exception'));
+process.on('unhandledRejection', fatal('unhandled rejection'));
 
 const SCENARIOS = ['backfill', 'small', 'quota', 'latency', 'fleet', 'demo', 'lean'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -108,22 +116,38 @@ const results: AllResults = {
   },
 };
 
+// Every scenario's error is caught and reported (in the log and in the report's "Failed scenarios"),
+// never left to crash the run: the other scenarios finish, the report is written, the exit code is 1.
+const errors: Record<string, string> = {};
+const step =
+  <T>(name: Scenario, run: (c: BenchContext) => Promise<T>, store: (v: T) => void) =>
+  async (): Promise<void> => {
+    try {
+      store(await run(ctx));
+    } catch (err) {
+      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      errors[name] = err instanceof Error ? err.message : String(err);
+      ctx.log(`FAILED ${name}: ${message}`);
+    }
+  };
 const steps: Array<() => Promise<void>> = [];
-if (only.has('backfill')) steps.push(async () => void (results.backfill = await runBackfillScenarios(ctx)));
-if (only.has('small')) steps.push(async () => void (results.small = await runSmallScenarios(ctx)));
-if (only.has('quota')) steps.push(async () => void (results.quota = await runQuotaScenario(ctx)));
-if (only.has('latency')) steps.push(async () => void (results.latency = await runLatencyScenario(ctx)));
-if (only.has('fleet')) steps.push(async () => void (results.fleet = await runFleetScenario(ctx)));
-if (only.has('demo')) steps.push(async () => void (results.demo = await runDemoScenario(ctx)));
-if (only.has('lean')) steps.push(async () => void (results.lean = await runLeanRowScenario(ctx)));
+if (only.has('backfill')) steps.push(step('backfill', runBackfillScenarios, (v) => (results.backfill = v)));
+if (only.has('small')) steps.push(step('small', runSmallScenarios, (v) => (results.small = v)));
+if (only.has('quota')) steps.push(step('quota', runQuotaScenario, (v) => (results.quota = v)));
+if (only.has('latency')) steps.push(step('latency', runLatencyScenario, (v) => (results.latency = v)));
+if (only.has('fleet')) steps.push(step('fleet', runFleetScenario, (v) => (results.fleet = v)));
+if (only.has('demo')) steps.push(step('demo', runDemoScenario, (v) => (results.demo = v)));
+if (only.has('lean')) steps.push(step('lean', runLeanRowScenario, (v) => (results.lean = v)));
 try {
   // A quick run only proves the harness works, so its scenarios overlap to stay under a minute; a
-  // full run takes them one at a time, so that no scenario's figures carry another's load.
-  if (ctx.quick) await Promise.all(steps.map((step) => step()));
-  else for (const step of steps) await step();
+  // full run takes them one at a time, so that no scenario's figures carry another's load. Each step
+  // catches its own error, so the scratch directory outlives every scenario still running.
+  if (ctx.quick) await Promise.all(steps.map((s) => s()));
+  else for (const s of steps) await s();
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
+if (Object.keys(errors).length > 0) results.errors = errors;
 results.machine.loadEnd = loadavg()[0]!;
 results.durationMs = performance.now() - started;
 results.waitedMs = waitedMs;
@@ -131,3 +155,7 @@ writeFileSync(out, renderReport(results, analysis(results)));
 writeFileSync(jsonOut, `${JSON.stringify(results, null, 2)}\n`);
 for (const t of targets(results)) ctx.log(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.actual} (goal ${t.goal})`);
 ctx.log(`wrote ${out} and ${jsonOut} in ${(results.durationMs / 1000).toFixed(0)} s`);
+if (results.errors) {
+  ctx.log(`${Object.keys(results.errors).length} scenario(s) failed: ${Object.keys(results.errors).join(', ')}`);
+  process.exitCode = 1;
+}

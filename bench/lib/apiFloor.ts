@@ -4,7 +4,7 @@
  * and nothing else. No validation, no normalization, no database: what fetching alone costs.
  */
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import pLimit from 'p-limit';
 import { dialectFor, splitWindows } from '../../src/citi/index.ts';
 import { syncRange } from '../../src/sync/plan.ts';
@@ -33,7 +33,13 @@ export interface ApiFloorResult {
   transactionPages: number;
   transactionRows: number;
   statementRequests: number;
+  /** Requests sent again after the connection dropped before any answer (not counted in `requests`). */
+  retries: number;
 }
+
+/** undici's and the socket's codes for a connection that closed before an answer: safe to resend a GET. */
+const RETRYABLE = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+const MAX_ATTEMPTS = 4;
 
 /** Asia-Pacific `accounts[].{kind}AccountSummary`; US `{kind}AccountsDetails[]` / `{kind}AccountsSummary[]`. */
 const AP_ENTRY = /^(.+)AccountSummary$/;
@@ -73,19 +79,36 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
   const basePath = base.pathname.replace(/\/+$/, '');
   // The engine's HttpTransport: one Pool per origin, 32 keep-alive sockets.
   const pool = new Pool(base.origin, { connections: 32 });
-  const result: ApiFloorResult = { ms: 0, requests: 0, transactionPages: 0, transactionRows: 0, statementRequests: 0 };
+  const result: ApiFloorResult = { ms: 0, requests: 0, transactionPages: 0, transactionRows: 0, statementRequests: 0, retries: 0 };
   const get = async (path: string): Promise<Record<string, unknown>> => {
-    const res = await pool.request({
-      method: 'GET',
-      path: basePath + path,
-      headers: { authorization: `Bearer ${input.accessToken}`, client_id: input.clientId, uuid: randomUUID(), accept: 'application/json' },
-    });
-    const text = await res.body.text();
-    result.requests += 1;
-    // US v2 answers an empty window 204 (contract §4).
-    if (res.statusCode === 204) return {};
-    if (res.statusCode !== 200) throw new Error(`API floor: ${res.statusCode} for ${path}: ${text.slice(0, 200)}`);
-    return JSON.parse(text) as Record<string, unknown>;
+    for (let attempt = 1; ; attempt++) {
+      let res: Dispatcher.ResponseData;
+      let text: string;
+      try {
+        res = await pool.request({
+          method: 'GET',
+          path: basePath + path,
+          headers: { authorization: `Bearer ${input.accessToken}`, client_id: input.clientId, uuid: randomUUID(), accept: 'application/json' },
+        });
+        text = await res.body.text();
+      } catch (err) {
+        // The simulator closes a keep-alive socket that was idle past its keepAliveTimeout. A request
+        // already written to such a socket fails "other side closed" with no answer: when the
+        // simulator's process is starved (a quick run overlaps every scenario on a shared machine),
+        // its keep-alive timer fires before it reads the waiting request. The engine's transport
+        // retries a GET dropped before any answer (src/citi/error-mapping.ts), so the floor does too.
+        if (attempt < MAX_ATTEMPTS && RETRYABLE.has((err as { code?: string }).code ?? '')) {
+          result.retries += 1;
+          continue;
+        }
+        throw new Error(`API floor: GET ${path} failed after ${attempt} attempt(s): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      result.requests += 1;
+      // US v2 answers an empty window 204 (contract §4).
+      if (res.statusCode === 204) return {};
+      if (res.statusCode !== 200) throw new Error(`API floor: ${res.statusCode} for ${path}: ${text.slice(0, 200)}`);
+      return JSON.parse(text) as Record<string, unknown>;
+    }
   };
   const withCursor = (path: string, cursor: string | null) => (cursor ? `${path}${path.includes('?') ? '&' : '?'}nextStartIndex=${encodeURIComponent(cursor)}` : path);
   const next = (body: Record<string, unknown>): string | null => (typeof body.nextStartIndex === 'string' && body.nextStartIndex !== '' ? body.nextStartIndex : null);
@@ -142,19 +165,30 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
       }
       perAccount.push(walks.slice(first));
     }
-    if (input.accountsInFlight) {
-      const limit = pLimit(input.accountsInFlight);
-      await Promise.all(
-        perAccount.map((ws) =>
-          limit(async () => {
-            for (const w of ws) await w();
-          }),
-        ),
-      );
-    } else {
-      const limit = pLimit(input.concurrency);
-      await Promise.all(walks.map((w) => limit(w)));
-    }
+    // After one walk fails no new one starts, and the pool is closed only once those in flight have
+    // settled: the first error is the one reported, not a cascade of "client is closed".
+    let failed = false;
+    const guard = async (w: () => Promise<void>): Promise<void> => {
+      if (failed) return;
+      try {
+        await w();
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    };
+    const limit = pLimit(input.accountsInFlight ?? input.concurrency);
+    const settled = input.accountsInFlight
+      ? await Promise.allSettled(
+          perAccount.map((ws) =>
+            limit(async () => {
+              for (const w of ws) await guard(w);
+            }),
+          ),
+        )
+      : await Promise.allSettled(walks.map((w) => limit(() => guard(w))));
+    const firstError = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (firstError) throw firstError.reason;
   } finally {
     result.ms = performance.now() - t0;
     await pool.close();

@@ -36,6 +36,8 @@ export interface AllResults {
   fleet?: FleetResults;
   demo?: DemoResults;
   lean?: LeanRowResults;
+  /** Scenarios that failed, with the error each ended on: their sections are missing from the report. */
+  errors?: Record<string, string>;
 }
 
 export interface Target {
@@ -148,6 +150,11 @@ export function renderReport(r: AllResults, notes: string): string {
     '',
   );
 
+  if (r.errors && Object.keys(r.errors).length > 0) {
+    L.push('## Failed scenarios', '', 'These scenarios ended on an error, so their sections and targets are missing below.', '');
+    for (const [name, message] of Object.entries(r.errors)) L.push(`- **${name}**: \`${message.split('\n')[0]!.replaceAll('`', "'").slice(0, 500)}\``);
+    L.push('');
+  }
   L.push('## Targets', '', '| Target | Goal | Actual | |', '| --- | --- | --- | --- |');
   for (const t of targets(r)) L.push(`| ${t.name} | ${t.goal} | ${t.actual} | ${t.met ? 'met' : '**missed**'} |`);
   L.push('');
@@ -165,7 +172,7 @@ export function renderReport(r: AllResults, notes: string): string {
     L.push(`| engine CPU | ${s(p.cpuUserMs + p.cpuSystemMs)} (${pct((p.cpuUserMs + p.cpuSystemMs) / p.ms)} of one core; ${n(rate(p.totals.inserted, p.cpuUserMs + p.cpuSystemMs))} rows per CPU-second) |`);
     const fs = b.apiFloorSequential;
     const fc = b.apiFloorConcurrent;
-    L.push(`| **2. API floor**, sequential (1 request in flight) | ${s(fs.ms)}: ${n(fs.requests)} requests, ${n(fs.transactionRows)} rows, ${n(rate(fs.transactionRows, fs.ms))} rows/s |`);
+    L.push(`| **2. API floor**, sequential (1 request in flight) | ${s(fs.ms)}: ${n(fs.requests)} requests, ${n(fs.transactionRows)} rows, ${n(rate(fs.transactionRows, fs.ms))} rows/s${fs.retries ? ` (${n(fs.retries)} resent after the connection dropped)` : ''} |`);
     L.push(`| API floor, ${fc.concurrency} window walks in flight (the engine's 4 × 4) | ${s(fc.ms)}, ${n(rate(fc.transactionRows, fc.ms))} rows/s |`);
     L.push(`| **DB floor**: COPY of the same ${n(b.copyFloor.rows)} rows into a fresh copy of the table | ${s(b.copyFloor.ms)}, ${n(rate(b.copyFloor.rows, b.copyFloor.ms))} rows/s |`);
     L.push(`| floor = API floor (sequential) + DB floor | ${s(d.floorMs!)} → pipeline/floor **${x(d.pipelineOverFloor!)}** |`);

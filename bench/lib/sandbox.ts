@@ -45,7 +45,15 @@ export async function startSandboxProcess(opts: SandboxOptions): Promise<Sandbox
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A failed spawn or IPC send is an 'error' event: without a listener it would crash the bench.
+  let failure: Error | undefined;
+  child.on('error', (err) => {
+    failure = err;
+    for (const p of pending.values()) p.reject(new Error(`sandbox process: ${err.message}`));
+    pending.clear();
+  });
   const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('error', reject);
     child.once('message', (m: Ready) => (m.ready ? resolve(m) : reject(new Error(`sandbox failed to start: ${m.error}`))));
     child.once('exit', (code) => reject(new Error(`sandbox exited with ${code} before it was ready`)));
     child.send(opts);
@@ -64,6 +72,10 @@ export async function startSandboxProcess(opts: SandboxOptions): Promise<Sandbox
   const call = <T>(cmd: SandboxCommand): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const id = nextId++;
+      if (failure || !child.connected) {
+        reject(new Error(`sandbox process is gone${failure ? `: ${failure.message}` : ''}`));
+        return;
+      }
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       child.send({ id, cmd });
     });
