@@ -96,7 +96,7 @@ export async function apiFloor(input: ApiFloorInput): Promise<ApiFloorResult> {
         // already written to such a socket fails "other side closed" with no answer: when the
         // simulator's process is starved (a quick run overlaps every scenario on a shared machine),
         // its keep-alive timer fires before it reads the waiting request. The engine's transport
-        // retries a GET dropped before any answer (src/citi/error-mapping.ts), so the floor does too.
+        // retries a GET dropped before any answer (src/citi/errorMapping.ts), so the floor does too.
         if (attempt < MAX_ATTEMPTS && RETRYABLE.has((err as { code?: string }).code ?? '')) {
           result.retries += 1;
           continue;

@@ -2,7 +2,7 @@
  * A compact fingerprint of what the simulator serves (one entry per row), so the bench can say
  * exactly which rows a world change added, removed or altered without shipping a million raw rows.
  */
-import { SyntheticKeyCounter, contentKey, syntheticKey } from '../../src/citi/synthetic-keys.ts';
+import { SyntheticKeyCounter, contentKey, syntheticKey } from '../../src/citi/syntheticKeys.ts';
 import type { TruthAccount } from '../../src/sandbox/index.ts';
 
 export interface DigestEntry {

@@ -48,7 +48,7 @@ export async function runSmallScenarios(ctx: BenchContext): Promise<SmallResults
     const onPglite = async (): Promise<PipelineRun> => {
       const dataDir = mkdtempSync(join(ctx.scratch, 'pglite-'));
       try {
-        // Migrated and connected here, then closed: PGlite is one process's (src/db/lock-file.ts).
+        // Migrated and connected here, then closed: PGlite is one process's (src/db/lockFile.ts).
         const db = await openPglite(dataDir);
         let conn: Connected;
         try {

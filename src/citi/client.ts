@@ -9,7 +9,7 @@ import { normalizeStatement, normalizeStatementRef, normalizeTransaction, within
 import { CitiOAuth } from './oauth.ts';
 import { malformedFrom, parseJsonBody, validate } from './parse.ts';
 import { statementListSchema, statementResponseSchema } from './schemas.ts';
-import { SyntheticKeyCounter } from './synthetic-keys.ts';
+import { SyntheticKeyCounter } from './syntheticKeys.ts';
 import type {
   AccessTokenProvider,
   CitiAccount,

@@ -3,7 +3,7 @@ import { stringify as losslessStringify } from 'lossless-json';
 /**
  * Every failure the Citi client reports, typed by what the caller must do next (`action`), not by
  * what went wrong on the wire. The mapping from HTTP statuses and network errors lives in one place:
- * `error-mapping.ts`.
+ * `errorMapping.ts`.
  *
  * Invariant: no message, field or `path` of these errors ever holds a token, a client secret, an
  * authorization code or a request header. `path` is the request path relative to the base URL, with

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
-import { AMBIGUOUS_CODES, type CallKind, errorFromNetwork, errorFromResponse } from './error-mapping.ts';
+import { AMBIGUOUS_CODES, type CallKind, errorFromNetwork, errorFromResponse } from './errorMapping.ts';
 import { CitiError, MalformedResponseError, RateLimitedError, RetryAfterTooLongError, RetryLaterError, UnauthorizedError } from './errors.ts';
 import type { Transport } from './http.ts';
 import type { RequestGate } from './gate.ts';

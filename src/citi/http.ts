@@ -1,10 +1,10 @@
 import { Pool } from 'undici';
-import { errorFromNetwork, type NetworkContext } from './error-mapping.ts';
+import { errorFromNetwork, type NetworkContext } from './errorMapping.ts';
 
 /**
  * The wire: one keep-alive undici Pool for Citi's origin, with explicit timeouts and (in production)
  * a client certificate for two-way TLS. It returns status, headers and the whole body as text, and
- * turns every failure below HTTP into a typed error (error-mapping.ts). It knows nothing of retries,
+ * turns every failure below HTTP into a typed error (errorMapping.ts). It knows nothing of retries,
  * tokens or JSON.
  */
 
@@ -36,7 +36,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000
 /** The largest response body read, in bytes; a longer one fails the call as transient. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-/** error-mapping codes of the two bounds this transport adds to undici's. */
+/** errorMapping.ts codes of the two bounds this transport adds to undici's. */
 export const DEADLINE_CODE = 'CITI_REQUEST_DEADLINE';
 export const BODY_TOO_LARGE_CODE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
 

@@ -35,7 +35,7 @@ export {
   WindowOutOfRangeError,
   type CitiAction,
 } from './errors.ts';
-export { DEFAULT_RETRY_AFTER_MS, errorFromNetwork, errorFromResponse, parseErrorBody, parseRetryAfter, type CallKind } from './error-mapping.ts';
+export { DEFAULT_RETRY_AFTER_MS, errorFromNetwork, errorFromResponse, parseErrorBody, parseRetryAfter, type CallKind } from './errorMapping.ts';
 export { absDecimal, isNegativeDecimal, MAX_DECIMAL_LENGTH, negateDecimal, toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts';
 export {
   addDays,
@@ -52,7 +52,7 @@ export {
   type WindowRule,
 } from './windows.ts';
 export { normalizeAccount, normalizeAccountObject, normalizeTransaction, signed, statusOf, type NormalizeTransactionContext } from './normalize.ts';
-export { SyntheticKeyCounter, type SyntheticKeyState } from './synthetic-keys.ts';
+export { SyntheticKeyCounter, type SyntheticKeyState } from './syntheticKeys.ts';
 export type {
   AccessTokenProvider,
   CitiAccount,

@@ -5,7 +5,7 @@ import { toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts
 import { checkShape, within } from './parse.ts';
 import { accountSchema, statementBodySchema, statementRefSchema, transactionSchema } from './schemas.ts';
 import { directionOf, signedAmount } from './signs.ts';
-import { type SyntheticKeyCounter, contentKey, syntheticKey } from './synthetic-keys.ts';
+import { type SyntheticKeyCounter, contentKey, syntheticKey } from './syntheticKeys.ts';
 import { isPlainObject, cleanJson } from './text.ts';
 import type { CitiAccount, CitiStatement, CitiStatementRef, CitiTransaction } from './types.ts';
 

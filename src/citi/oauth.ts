@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AMBIGUOUS_CODES } from './error-mapping.ts';
+import { AMBIGUOUS_CODES } from './errorMapping.ts';
 import { MalformedResponseError, RateLimitedError, ReauthRequiredError, RefreshOutcomeUnknownError, RetryLaterError } from './errors.ts';
 import type { RequestExecutor } from './executor.ts';
 import { parseJsonBody, validate } from './parse.ts';

@@ -6,7 +6,7 @@
  * - Session: one server connection. Session-level state (advisory locks, SET) lives on it, so code
  *   that takes `pg_advisory_lock` must run inside `withSession` and use the Queryable it is given.
  *
- * Values come back the same way on both backends (src/db/type-parsers.ts): numeric, int8, date and
+ * Values come back the same way on both backends (src/db/typeParsers.ts): numeric, int8, date and
  * timestamp (without time zone) as strings, timestamptz as Date, int4 as number, jsonb parsed.
  * Pass jsonb parameters as JSON.stringify(value): node-postgres would turn a JS array into a
  * Postgres array literal.

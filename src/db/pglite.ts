@@ -3,10 +3,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import type { Database, MigrationConfig, Queryable, QueryResult } from './database.ts';
 import { DatabaseError, wrapQueryError } from './errors.ts';
-import { LockFile } from './lock-file.ts';
+import { LockFile } from './lockFile.ts';
 import { DIR_MODE, tightenTree } from './fileModes.ts';
 import type { Logger } from '../log/logger.ts';
-import { pgliteParsers } from './type-parsers.ts';
+import { pgliteParsers } from './typeParsers.ts';
 
 /** Marks async work running inside a PGlite transaction or session, to catch self-deadlocks. */
 interface Context {

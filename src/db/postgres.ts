@@ -5,7 +5,7 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Database, MigrationConfig, Queryable, QueryResult } from './database.ts';
 import type { OpenDatabaseOptions } from './open.ts';
 import { DatabaseError, SessionLostError, wrapQueryError } from './errors.ts';
-import { nodePostgresTypes } from './type-parsers.ts';
+import { nodePostgresTypes } from './typeParsers.ts';
 import { redactUrl, redactUrlsIn } from '../log/redactUrl.ts';
 
 const DEFAULT_POOL_SIZE = 10;

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { sweepOrphanedRuns, type SyncDeps } from '../sync/index.ts';
 import { accountProcessor } from './jobs/syncAccount.ts';
-import { connectionProcessor } from './jobs/syncConnection.ts';
+import { connectionProcessor } from './jobs/connectionJob.ts';
 import { refreshProcessor } from './jobs/refreshTokens.ts';
 import type { JobContext } from './jobs/context.ts';
 import type { WorkerMetrics } from './metrics.ts';

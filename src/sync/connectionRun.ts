@@ -18,7 +18,7 @@ import type { ConnectionRunStatus, SyncDeps, SyncTrigger } from './types.ts';
  * - worker run: started by a `sync-connection` job; `job_id` is the BullMQ job id, and the run is
  *   alive exactly while that job exists.
  *
- * Both the in-process path (connectionSync.ts) and the worker (src/queue/jobs/syncConnection.ts)
+ * Both the in-process path (connectionSync.ts) and the worker (src/queue/jobs/connectionJob.ts)
  * call these functions, so the two cannot drift apart.
  */
 

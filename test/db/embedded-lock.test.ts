@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.ts';
 import { EmbeddedDatabaseBusyError } from '../../src/db/errors.ts';
-import { LockFile } from '../../src/db/lock-file.ts';
+import { LockFile } from '../../src/db/lockFile.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -10,7 +10,7 @@ import { clientFrom, loggerFor, openApp } from '../app.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
 import { connectionIdArg } from '../validate.ts';
 import { countryArg } from './countryArg.ts';
-import { reportAndExit, runSync } from './sync.ts';
+import { reportOrFail, runSync } from './sync.ts';
 
 interface ConnectOptions {
   id: string;
@@ -80,7 +80,7 @@ export function registerConnect(program: Command, config: () => Config): void {
           return;
         }
         const results = await runSync(app, client, { connectionId: o.id, full: false, waitMs: 0, trigger: 'cli' });
-        reportAndExit(results);
+        reportOrFail(results);
       } finally {
         await client.close();
         await app.close();

@@ -7,7 +7,7 @@ import { saveConsent } from '../../auth/consent.ts';
 import { migrate } from '../../db/migrate.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { clientFrom, loggerFor, openApp } from '../app.ts';
-import { runSync, reportAndExit } from './sync.ts';
+import { runSync, reportOrFail } from './sync.ts';
 import { printDemoReport } from '../demoReport.ts';
 import { formatSummary } from '../progress.ts';
 import type { ConnectionResult } from '../../sync/index.ts';
@@ -58,7 +58,7 @@ export function registerDemo(program: Command, config: () => Config): void {
         const results = await runSync(app, client, { connectionId: DEMO_CONNECTION_ID, full: false, waitMs: 0, trigger: 'demo' });
         out.write('\n' + formatSummary(results.filter((r): r is ConnectionResult => 'accounts' in r)));
         await printDemoReport(app.db, DEMO_CONNECTION_ID, out);
-        reportAndExit(results, { summary: false });
+        reportOrFail(results, { summary: false });
       } finally {
         await client.close();
         await app.close();

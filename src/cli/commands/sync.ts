@@ -28,7 +28,7 @@ export function registerSync(program: Command, config: () => Config): void {
       try {
         const results = await runSync(app, client, { connectionId: o.connection, full: o.full ?? false, waitMs: o.wait * 1000, trigger: 'cli' });
         if (o.json) process.stdout.write(JSON.stringify(syncSummaryJson(results), null, 2) + '\n');
-        reportAndExit(results, { summary: !o.json });
+        reportOrFail(results, { summary: !o.json });
       } finally {
         await client.close();
         await app.close();
@@ -73,7 +73,7 @@ export async function runSync(
   return results;
 }
 
-export function reportAndExit(results: Array<ConnectionResult | { connectionId: string; error: string }>, opts: { summary?: boolean } = {}): void {
+export function reportOrFail(results: Array<ConnectionResult | { connectionId: string; error: string }>, opts: { summary?: boolean } = {}): void {
   const done = results.filter((r): r is ConnectionResult => 'accounts' in r);
   if (done.length && opts.summary !== false) process.stdout.write(formatSummary(done));
   const failures: string[] = [];

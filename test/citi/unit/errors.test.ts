@@ -12,7 +12,7 @@ import {
   errorFromResponse,
   parseRetryAfter,
 } from '../../../src/citi/index.ts';
-import { redactCredentials } from '../../../src/citi/error-mapping.ts';
+import { redactCredentials } from '../../../src/citi/errorMapping.ts';
 import { safePath } from '../../../src/citi/errors.ts';
 import { parseJsonBody, validate } from '../../../src/citi/parse.ts';
 import { tokenResponseSchema, transactionSchema } from '../../../src/citi/schemas.ts';

@@ -13,7 +13,7 @@
  * not send is stored as null).
  */
 import { Big } from 'big.js';
-import { SyntheticKeyCounter, contentKey, syntheticKey } from '../../../src/citi/synthetic-keys.ts';
+import { SyntheticKeyCounter, contentKey, syntheticKey } from '../../../src/citi/syntheticKeys.ts';
 import type { Database } from '../../../src/db/database.ts';
 import type { Sandbox, TruthAccount, TruthTransaction } from '../../../src/sandbox/index.ts';
 
@@ -74,7 +74,7 @@ function textOf(v: unknown): string | null {
 /**
  * The key the database must hold the row under: the bank's id, or for a row served without one
  * (US pending rows, the 'noIds' shape) the synthetic key of contract §6, computed with the client's
- * own key functions (src/citi/synthetic-keys.ts) from the truth's values, the SIGNED amount being
+ * own key functions (src/citi/syntheticKeys.ts) from the truth's values, the SIGNED amount being
  * the simulator's `signedAmount` (not the client's), with the ordinal counted among otherwise
  * identical id-less rows of the account in the order the API pages them (truth order, newest first).
  * Identical content means the same transaction date, so all of them fall in one window walk.
