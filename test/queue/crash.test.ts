@@ -26,7 +26,9 @@ describe('worker processes: crashes and shutdown', () => {
   }
 
   it('a SIGKILLed worker\'s job is finished by the other, exactly', async () => {
-    h = await queueHarness({ historyMonths: 12, sandbox: { faults: { latencyMs: 15 }, profile: { users: 1, accountsPerUser: 2, transactionsPerAccount: 1500, historyMonths: 12 } } });
+    // A paged market (Asia-Pacific), so the kill lands inside a window walk: a US window comes
+    // whole in one answer, and its job can end before the signal.
+    h = await queueHarness({ historyMonths: 12, sandbox: { country: 'SG', faults: { latencyMs: 15 }, profile: { users: 1, accountsPerUser: 2, transactionsPerAccount: 1500, historyMonths: 12 } } });
     const userId = await h.connect('k1', 0);
     const fast = ['--lock-duration', '2000', '--stalled-interval', '1000'];
     const victim = await h.spawnWorker(fast);
@@ -51,7 +53,9 @@ describe('worker processes: crashes and shutdown', () => {
   }, 90_000);
 
   it('SIGTERM drains: the worker stops at a page boundary, exits 0, and another finishes exactly', async () => {
-    h = await queueHarness({ historyMonths: 12, sandbox: { faults: { latencyMs: 15 }, profile: { users: 1, accountsPerUser: 2, transactionsPerAccount: 1500, historyMonths: 12 } } });
+    // A paged market (Asia-Pacific), so the SIGTERM lands inside a window walk: a US window comes
+    // whole in one answer, and its job can end before the signal, leaving nothing to drain.
+    h = await queueHarness({ historyMonths: 12, sandbox: { country: 'SG', faults: { latencyMs: 15 }, profile: { users: 1, accountsPerUser: 2, transactionsPerAccount: 1500, historyMonths: 12 } } });
     const userId = await h.connect('t1', 0);
     const worker = await h.spawnWorker();
     await enqueueSync(h.connectionQueue(), 't1', 'manual');
