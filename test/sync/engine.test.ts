@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPgliteTestDatabase, createTestDatabase } from '../helpers/db.ts';
 import type { Database } from '../../src/db/database.ts';
-import { syncConnection } from '../../src/sync/index.ts';
+import { syncConnection, type ProgressEvent } from '../../src/sync/index.ts';
 import { ConnectionUnusableError } from '../../src/auth/errors.ts';
 import { addDays, dialectFor, monthsBefore } from '../../src/citi/index.ts';
 import { COUNTRY, harness, liveKeys, rowVersions, storedTransactions, truthKeys, TODAY, type Harness } from './harness.ts';
@@ -101,32 +101,67 @@ describe('sync engine on postgres: hard cases', () => {
   });
 
   it('a sync cut off at any page resumes from its checkpoint and ends exact', async () => {
+    // Many pages in either dialect: 15-day windows (US v2 answers a whole window in one page, so there
+    // a page is a window) and pages of 5 rows where Citi pages (Asia-Pacific v1: a window is left
+    // part-way with its cursor).
+    await h.close();
+    h = await harness(db, { sandbox: { pageSize: 5 }, settings: { windowDays: 15 } });
     const { userId } = await h.connect('c1');
-    for (const cutAfter of [3, 11, 45]) {
-      // Every statement after the first `cutAfter` fails, as if the process died there.
-      let n = 0;
-      const alive = () => {
-        n += 1;
-        return n <= cutAfter;
+    // Every statement once `alive` says no fails, as if the process died there.
+    const dying = (alive: () => boolean): Database => ({
+      ...db,
+      kind: db.kind,
+      query: (t, p) => (alive() ? db.query(t, p) : Promise.reject(new Error('simulated crash'))),
+      withSession: (fn) => db.withSession(fn),
+      close: () => db.close(),
+      transaction: (fn) => (alive() ? db.transaction(fn) : Promise.reject(new Error('simulated crash'))),
+    });
+    // No cut moves an account's watermark while a window of it is open (a cut may come in a later
+    // run of an account that had finished, whose lookback windows are open under its old watermark).
+    const watermarks = async () => {
+      const { rows } = await db.query<{ account_id: string; watermark: string | null; open: boolean }>(
+        `SELECT s.account_id, s.watermark::text AS watermark,
+                EXISTS (SELECT 1 FROM citi_sync.sync_windows w WHERE w.connection_id = s.connection_id AND w.account_id = s.account_id) AS open
+           FROM citi_sync.sync_state s WHERE s.connection_id = 'c1'`,
+      );
+      return rows;
+    };
+    // Pages the cut runs committed of accounts still on their first walk (no watermark yet).
+    const firstWalkKept = new Map<string, number>();
+    // One run cut after its first `cut.statements` statements or its first `cut.pages` committed
+    // pages; its counters are its own, so what is left of a cut run stays dead. Returns its pages.
+    const cutOff = async (cut: { statements: number } | { pages: number }) => {
+      const before = new Map((await watermarks()).map((r) => [r.account_id, r.watermark]));
+      let statements = 0;
+      let pages = 0;
+      const alive = () => ('pages' in cut ? pages < cut.pages : ++statements <= cut.statements);
+      const onProgress = (e: ProgressEvent) => {
+        if (e.type !== 'page') return;
+        pages += 1;
+        if ((before.get(e.accountId) ?? null) === null) firstWalkKept.set(e.accountId, (firstWalkKept.get(e.accountId) ?? 0) + 1);
       };
-      const failing: Database = {
-        ...db,
-        kind: db.kind,
-        query: (t, p) => (alive() ? db.query(t, p) : Promise.reject(new Error('simulated crash'))),
-        withSession: (fn) => db.withSession(fn),
-        close: () => db.close(),
-        transaction: (fn) => (alive() ? db.transaction(fn) : Promise.reject(new Error('simulated crash'))),
-      };
-      const cut = await syncConnection({ ...h.deps, db: failing }, 'c1', { trigger: 'cli' }).catch(() => ({ status: 'crashed' }));
-      expect(cut.status).not.toBe('succeeded');
+      const run = await syncConnection({ ...h.deps, db: dying(alive) }, 'c1', { trigger: 'cli', onProgress }).catch(() => ({ status: 'crashed' }));
+      expect(run.status).not.toBe('succeeded');
+      const moved = (await watermarks()).filter((r) => r.open && r.watermark !== (before.get(r.account_id) ?? null));
+      expect(moved).toEqual([]);
+      return pages;
+    };
+    const openWindows = async () => {
+      const { rows } = await db.query<{ n: number; paged: number }>(`SELECT count(*)::int AS n, count(*) FILTER (WHERE pages > 0)::int AS paged FROM citi_sync.sync_windows`);
+      return rows[0]!;
+    };
+    // Cut after the first few statements of a run: in its bookkeeping, or at its first pages.
+    for (const statements of [3, 11, 45]) await cutOff({ statements });
+    // Then cut right after the k-th page a run commits: those pages (with their checkpoints) stay.
+    // Largest first, so the last cut still finds windows to leave open.
+    let midWindow = 0;
+    for (const k of [24, 8, 3, 1]) {
+      expect(await cutOff({ pages: k })).toBeGreaterThanOrEqual(k);
+      midWindow = Math.max(midWindow, (await openWindows()).paged);
     }
-    const { rows: open } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_windows`);
-    expect(open[0]!.n).toBeGreaterThan(0);
-    const { rows: noWatermark } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM citi_sync.sync_state s WHERE watermark IS NOT NULL
-          AND EXISTS (SELECT 1 FROM citi_sync.sync_windows w WHERE w.account_id = s.account_id)`,
-    );
-    expect(noWatermark[0]!.n).toBe(0);
+    expect((await openWindows()).n).toBeGreaterThan(0);
+    const unfinished = (await watermarks()).filter((r) => r.open && r.watermark === null).map((r) => r.account_id);
+    expect(unfinished.length).toBeGreaterThan(0);
     const resumed = await syncConnection(h.deps, 'c1', { trigger: 'cli' });
     expect(resumed.status).toBe('succeeded');
     expect(liveKeys(await storedTransactions(db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
@@ -135,6 +170,25 @@ describe('sync engine on postgres: hard cases', () => {
     // The cut runs' records, left `running` by the "dead" process, were closed by the resume.
     const { rows: running } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_runs WHERE status = 'running'`);
     expect(running[0]!.n).toBe(0);
+    // Resumed, not restarted: of the accounts whose first walk was cut, no page the cut runs
+    // committed was fetched again (a full walk fetches them all).
+    let windows = 0;
+    const full = await syncConnection(h.deps, 'c1', {
+      trigger: 'cli',
+      full: true,
+      onProgress: (e) => {
+        if (e.type === 'account-start') windows += e.windows;
+      },
+    });
+    expect(full.status).toBe('succeeded');
+    const pagesOf = (r: typeof full, only = unfinished) => r.accounts.filter((a) => only.includes(a.accountId)).reduce((s, a) => s + a.pages, 0);
+    const kept = unfinished.reduce((s, id) => s + (firstWalkKept.get(id) ?? 0), 0);
+    expect(kept).toBeGreaterThan(0);
+    expect(pagesOf(resumed)).toBeLessThanOrEqual(pagesOf(full) - kept);
+    // Where the bank pages a window (more pages than windows), some cut left a window mid-walk.
+    const all = full.accounts.map((a) => a.accountId);
+    if (pagesOf(full, all) > windows) expect(midWindow).toBeGreaterThan(0);
+    expect(liveKeys(await storedTransactions(db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
   });
 
   it('keeps the same transaction id in two accounts apart', async () => {

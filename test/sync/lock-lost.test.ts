@@ -6,18 +6,24 @@
  */
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addDays, monthsBefore } from '../../src/citi/index.ts';
 import { SessionLostError } from '../../src/db/errors.ts';
 import { syncConnection, type ProgressEvent } from '../../src/sync/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { harness, liveKeys, storedTransactions, truthKeys, type Harness } from './harness.ts';
+import { harness, liveKeys, storedTransactions, truthKeys, TODAY, type Harness } from './harness.ts';
 
 describe('losing the lock session mid-sync (Postgres)', () => {
   let t: TestDatabase;
   let h: Harness;
   beforeEach(async () => {
     t = await createTestDatabase();
-    // Slow pages, so the sync is surely mid-way when its session is ended.
-    h = await harness(t.db, { sandbox: { profile: { users: 1, accountsPerUser: 3, historyMonths: 24 }, faults: { latencyMs: 40 } }, settings: { windowConcurrency: 1, accountConcurrency: 3 } });
+    // Many slow pages in either dialect, so the sync is surely mid-way when its session is ended:
+    // 30-day windows one at a time (US v2 answers a whole window in one page), 40 ms a page; the kill
+    // after 3 pages leaves well over a second of walking (about 25 windows an account in US, 13 in SG).
+    h = await harness(t.db, {
+      sandbox: { profile: { users: 1, accountsPerUser: 3, historyMonths: 24 }, faults: { latencyMs: 40 } },
+      settings: { windowConcurrency: 1, accountConcurrency: 3, windowDays: 30 },
+    });
   });
   afterEach(async () => {
     await h.close();
@@ -70,6 +76,8 @@ describe('losing the lock session mid-sync (Postgres)', () => {
     );
     expect(runs[0]).toEqual({ account_id: null, status: 'failed', error: expect.stringMatching(/^SessionLostError: the database session holding the sync locks was lost/) });
     expect(runs.filter((r) => r.status === 'running')).toEqual([]);
-    expect(liveKeys(await storedTransactions(t.db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, '2024-11-26'));
+    // The market's history (US 24 months, Asia-Pacific 12), from the day after.
+    const from = addDays(monthsBefore(TODAY, h.client.dialect.historyMonths), 1);
+    expect(liveKeys(await storedTransactions(t.db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, from));
   });
 });
