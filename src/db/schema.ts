@@ -95,6 +95,11 @@ export const accounts = citiSync.table(
     /** ASSET or LIABILITY for the customer (US `balanceType`, Asia-Pacific `accountClassification`). */
     balanceType: text('balance_type'),
     raw: jsonb('raw').notNull(),
+    /**
+     * When Citi last answered 404 for this card's statements (the market or the card does not offer
+     * them): the sync skips asking until the mark is a month old, and warns only when it is first set.
+     */
+    statementsNotOfferedAt: instant('statements_not_offered_at'),
     firstSeenAt: instant('first_seen_at').notNull().defaultNow(),
     lastSeenAt: instant('last_seen_at').notNull().defaultNow(),
     updatedAt: updatedAt(),

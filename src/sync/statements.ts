@@ -1,5 +1,5 @@
 import { AccountUnavailableError, type AccessTokenProvider, type CitiClient, type CitiStatementRef } from '../citi/index.ts';
-import { insertStatement, storedStatementIds } from './sql/statements.ts';
+import { insertStatement, markStatementsNotOffered, statementsNotOfferedAt, storedStatementIds } from './sql/statements.ts';
 import type { StoredAccount } from './sql/accounts.ts';
 import type { AccountResult, SyncDeps } from './types.ts';
 
@@ -7,9 +7,16 @@ import type { AccountResult, SyncDeps } from './types.ts';
 export const STATEMENTS_NOT_OFFERED = 'statements not offered for this account (404): skipped';
 
 /**
+ * How long a card's "no statements" answer is believed: until then its syncs do not ask again (no
+ * request, no warning); after it, one request checks whether the card offers statements now.
+ */
+export const STATEMENTS_RECHECK_MS = 30 * 86_400_000;
+
+/**
  * Card statements are immutable once issued: list them, fetch only the ones not stored yet. Only
  * markets that offer statements are asked (contract §5); a 404 on the listing means "not offered"
- * there, recorded once on the run, never a failed account.
+ * for that card: recorded on the account and warned about once (on the run that first sees it),
+ * never a failed account, and not asked again for a month.
  */
 export async function syncStatements(
   deps: SyncDeps,
@@ -21,16 +28,23 @@ export async function syncStatements(
 ): Promise<number> {
   if (account.accountType !== 'creditCard' || !client.statementsOffered) return 0;
   const { db } = deps;
+  const now = (deps.now ?? (() => new Date()))();
+  const notOfferedAt = await statementsNotOfferedAt(db, connectionId, account.accountId);
+  if (notOfferedAt && now.getTime() - notOfferedAt.getTime() < STATEMENTS_RECHECK_MS) return 0;
   const have = await storedStatementIds(db, connectionId, account.accountId);
-  let refs: CitiStatementRef[] = [];
+  const refs: CitiStatementRef[] = [];
   try {
     for await (const item of client.statements(tokens, account.accountId)) refs.push(item);
   } catch (err) {
     if (!(err instanceof AccountUnavailableError && err.status === 404)) throw err;
-    result.warnings = [...(result.warnings ?? []), STATEMENTS_NOT_OFFERED];
-    deps.logger.info({ connectionId, accountId: account.accountId, path: err.path }, STATEMENTS_NOT_OFFERED);
-    refs = [];
+    await markStatementsNotOffered(db, connectionId, account.accountId, now);
+    if (!notOfferedAt) {
+      result.warnings = [...(result.warnings ?? []), STATEMENTS_NOT_OFFERED];
+      deps.logger.info({ connectionId, accountId: account.accountId, path: err.path }, STATEMENTS_NOT_OFFERED);
+    }
+    return 0;
   }
+  if (notOfferedAt) await markStatementsNotOffered(db, connectionId, account.accountId, null);
   let added = 0;
   for (const item of refs) {
     if (have.has(item.statementId)) continue;

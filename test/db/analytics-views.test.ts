@@ -24,6 +24,7 @@ const VIEW_COLUMNS: Record<string, string[]> = {
   sync_runs: [
     'id', 'parent_id', 'connection_id', 'account_id', 'trigger', 'status', 'started_at', 'finished_at',
     'duration_seconds', 'requests', 'pages', 'rows_inserted', 'rows_updated', 'rows_unchanged', 'rows_removed', 'error',
+    'warnings',
   ],
   transactions: [
     'connection_id', 'account_id', 'transaction_id', 'status', 'transaction_date', 'posting_date', 'amount',

@@ -7,7 +7,7 @@ import { checkMigrated, migrate } from '../../src/db/migrate.ts';
 import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const run = promisify(execFile);
-const MIGRATIONS = ['0000_init', '0001_analytics_views', '0002_analyst_views', '0003_transactions_without_fk', '0004_connection_schedule', '0005_connection_country', '0006_balances_and_holdings', '0007_holdings_and_net_worth_views', '0008_transactions_removed_idx', '0009_read_only_query', '0010_us_transaction_type_categories'];
+const MIGRATIONS = ['0000_init', '0001_analytics_views', '0002_analyst_views', '0003_transactions_without_fk', '0004_connection_schedule', '0005_connection_country', '0006_balances_and_holdings', '0007_holdings_and_net_worth_views', '0008_transactions_removed_idx', '0009_read_only_query', '0010_us_transaction_type_categories', '0011_statements_not_offered'];
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -175,6 +175,51 @@ describe('markets: a connection syncs in its own dialect', () => {
     expect(country).toEqual([{ country: 'SG' }]);
   });
 
+  it('a card without statements is remembered: later syncs do not ask or warn; a month on, one request checks again', async () => {
+    const listing = {
+      accountGroupSummary: [
+        { accountGroup: 'CREDIT_CARD', accounts: [{ creditCardAccountSummary: { accountId: 'C2', currencyCode: 'SGD', accountStatus: 'ACTIVE', outstandingBalance: '1.00' } }] },
+      ],
+    };
+    let offered = false;
+    const { transport, deps } = await setup('SG', (req) => {
+      if (req.path === '/v1/accounts') return json(200, listing);
+      if (req.path.startsWith('/v1/accounts/C2/statements')) {
+        return offered ? json(200, { statements: [], nextStartIndex: '' }) : json(404, { type: 'error', code: 'resourceNotFound', details: 'no statements' });
+      }
+      if (req.path.startsWith('/v1/accounts/C2/transactions')) return json(200, { transaction: [], nextStartIndex: '' });
+      return json(404, {});
+    });
+    const statementCalls = () => transport.requests.filter((r) => r.path.includes('/statements')).length;
+    const markedAt = async () =>
+      (await db.query<{ at: Date | null }>(`SELECT statements_not_offered_at AS at FROM citi_sync.accounts WHERE account_id = 'C2'`)).rows[0]?.at ?? null;
+
+    await syncConnection(deps, 'c1', { trigger: 'cli' });
+    expect(statementCalls()).toBe(1);
+    expect(await markedAt()).toEqual(NOW);
+    const second = await syncConnection(deps, 'c1', { trigger: 'cli' });
+    expect(second.accounts.map((a) => [a.accountId, a.status, a.warnings ?? []])).toEqual([['C2', 'succeeded', []]]);
+    expect(statementCalls()).toBe(1);
+    expect(await runWarnings('C2')).toEqual([STATEMENTS_NOT_OFFERED]);
+
+    // 31 days on, still not offered: asked once, the mark moves on, no second warning.
+    const later = new Date(NOW.getTime() + 31 * 86_400_000);
+    deps.now = () => later;
+    await syncConnection(deps, 'c1', { trigger: 'cli' });
+    expect(statementCalls()).toBe(2);
+    expect(await markedAt()).toEqual(later);
+    expect(await runWarnings('C2')).toEqual([STATEMENTS_NOT_OFFERED]);
+
+    // Another month on, the card offers statements: the mark is cleared and they are asked every sync.
+    offered = true;
+    const muchLater = new Date(later.getTime() + 31 * 86_400_000);
+    deps.now = () => muchLater;
+    await syncConnection(deps, 'c1', { trigger: 'cli' });
+    await syncConnection(deps, 'c1', { trigger: 'cli' });
+    expect(statementCalls()).toBe(4);
+    expect(await markedAt()).toBeNull();
+  });
+
   it('an unknown envelope fails the listing with the keys it found, and stores nothing', async () => {
     const { deps } = await setup('US', (req) => (req.path === '/v2/accounts/details' ? json(200, { accountList: [{ id: 'X' }], customer: {} }) : noContent));
     const result = await syncConnection(deps, 'c1', { trigger: 'cli' });

@@ -11,6 +11,24 @@ export async function storedStatementIds(q: Queryable, connectionId: string, acc
   return new Set(rows.map((r) => r.statement_id));
 }
 
+/** When Citi last said this card has no statements (404), or null if it never did or offers them now. */
+export async function statementsNotOfferedAt(q: Queryable, connectionId: string, accountId: string): Promise<Date | null> {
+  const { rows } = await q.query<{ at: Date | null }>(
+    `SELECT statements_not_offered_at AS at FROM citi_sync.accounts WHERE connection_id = $1 AND account_id = $2`,
+    [connectionId, accountId],
+  );
+  return rows[0]?.at ?? null;
+}
+
+/** Records (a date) or clears (null) Citi's "no statements for this card". */
+export async function markStatementsNotOffered(q: Queryable, connectionId: string, accountId: string, at: Date | null): Promise<void> {
+  await q.query(
+    `UPDATE citi_sync.accounts SET statements_not_offered_at = $3
+      WHERE connection_id = $1 AND account_id = $2 AND statements_not_offered_at IS DISTINCT FROM $3`,
+    [connectionId, accountId, at],
+  );
+}
+
 export async function insertStatement(q: Queryable, connectionId: string, accountId: string, s: CitiStatement): Promise<void> {
   await q.query(
     `INSERT INTO citi_sync.statements (connection_id, account_id, statement_id, statement_date, beginning_balance,
