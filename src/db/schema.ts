@@ -101,6 +101,7 @@ export const accounts = citiSync.table(
      */
     statementsNotOfferedAt: instant('statements_not_offered_at'),
     firstSeenAt: instant('first_seen_at').notNull().defaultNow(),
+    /** The day's first listing that showed the account: refreshed once per UTC day, so an unchanged re-sync writes nothing. */
     lastSeenAt: instant('last_seen_at').notNull().defaultNow(),
     updatedAt: updatedAt(),
   },

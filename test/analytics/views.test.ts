@@ -270,6 +270,61 @@ describe('analyst views', () => {
     });
   });
 
+  describe('holdings', () => {
+    it("today's holdings are exactly what the simulator's brokerage and retirement accounts hold", async () => {
+      const truth = s.h.sandbox.truth(s.userId).accounts;
+      const expected = truth
+        .flatMap((a) =>
+          a.holdings.map((h) => ({
+            account_id: a.accountId, kind: h.kind, holding_key: h.key, symbol: h.symbol, cusip: h.cusip,
+            quantity: h.quantity, price: h.price, value: h.value, currency_code: h.currencyCode,
+          })),
+        )
+        .sort((x, y) => `${x.account_id}\t${x.holding_key}`.localeCompare(`${y.account_id}\t${y.holding_key}`));
+      expect(new Set(expected.map((h) => h.kind))).toEqual(new Set(['holding', 'plan-component']));
+      // Which holdings: exactly the bank's, with their identities.
+      const ids = (r: { account_id: unknown; kind: unknown; holding_key: unknown; symbol: unknown; cusip: unknown; currency_code: unknown }) =>
+        JSON.stringify([r.account_id, r.kind, r.holding_key, r.symbol, r.cusip, r.currency_code]);
+      const stored = await q<{ account_id: string; kind: string; holding_key: string; symbol: string | null; cusip: string | null; currency_code: string | null }>(
+        `SELECT account_id, kind, holding_key, symbol, cusip, currency_code FROM analytics.holdings WHERE connection_id = 'c1' AND is_latest`,
+      );
+      expect(stored.map(ids).sort()).toEqual(expected.map(ids).sort());
+      // Their amounts: equal as numbers to the bank's text (numeric keeps the text's own scale).
+      const differing = await q(
+        `SELECT h.account_id, h.holding_key FROM analytics.holdings h
+           JOIN jsonb_to_recordset($1::jsonb) AS x(account_id text, holding_key text, quantity numeric, price numeric, value numeric)
+             ON x.account_id = h.account_id AND x.holding_key = h.holding_key
+          WHERE h.connection_id = 'c1' AND h.is_latest
+            AND (h.quantity, h.price, h.value) IS DISTINCT FROM (x.quantity, x.price, x.value)`,
+        [JSON.stringify(expected)],
+      );
+      expect(differing).toEqual([]);
+    });
+  });
+
+  describe('a second sync', () => {
+    it('with nothing changed at the bank writes no row in any table it keeps (xmin check), and says 0 new, 0 updated', async () => {
+      const xid = (await q<{ xid: string }>(`SELECT pg_current_xact_id()::text AS xid`))[0]!.xid;
+      const result = await syncConnection(s.h.deps, 'c1', { trigger: 'cli' });
+      expect(result.status).toBe('succeeded');
+      const tables = ['accounts', 'transactions', 'balance_history', 'holdings', 'holding_snapshots', 'statements'];
+      const written: Record<string, number> = {};
+      for (const t of tables) {
+        const rows = await q<{ n: number }>(
+          `SELECT count(*)::int AS n FROM citi_sync.${t} WHERE age(xmin) < age(($1::xid8::text::bigint % 4294967296)::text::xid)`,
+          [xid],
+        );
+        written[t] = rows[0]!.n;
+      }
+      expect(written).toEqual(Object.fromEntries(tables.map((t) => [t, 0])));
+      const [run] = await q<{ rows_inserted: number; rows_updated: number; rows_removed: number }>(
+        `SELECT rows_inserted, rows_updated, rows_removed FROM citi_sync.sync_runs WHERE id = $1`,
+        [result.runId],
+      );
+      expect(run).toEqual({ rows_inserted: 0, rows_updated: 0, rows_removed: 0 });
+    });
+  });
+
   describe('recurring', () => {
     it("finds exactly the simulator's monthly card subscriptions, with their price and next date", async () => {
       const subscriptionNames = new Map(CARD_SUBSCRIPTIONS.map((i) => [TEMPLATES[i]!.desc, TEMPLATES[i]!.min / 100]));

@@ -56,14 +56,19 @@ export async function upsertAccounts(q: Queryable, connectionId: string, listed:
     current_balance numeric, available_balance numeric, credit_limit numeric, balance_type text, raw jsonb`;
   const cols = def.split(',').map((c) => c.trim().split(/\s+/)[0] as string);
   const updatable = cols.filter((c) => c !== 'account_id');
+  const changed = `(${updatable.map((c) => `a.${c}`).join(', ')}) IS DISTINCT FROM (${updatable.map((c) => `excluded.${c}`).join(', ')})`;
+  // An unchanged account is not rewritten: last_seen_at is kept to the (UTC) day, refreshed by the
+  // day's first listing, so a re-sync with nothing new at the bank writes no row (issue 11: "a second
+  // sync writes nothing"). analytics.net_worth only needs the day an account was last listed.
   await q.query(
     `INSERT INTO citi_sync.accounts AS a (connection_id, ${cols.join(', ')}, first_seen_at, last_seen_at, updated_at)
      SELECT $1, ${cols.map((c) => `r.${c}`).join(', ')}, $3, $3, $3 FROM jsonb_to_recordset($2::jsonb) AS r(${def})
      ON CONFLICT (connection_id, account_id) DO UPDATE SET
        ${updatable.map((c) => `${c} = excluded.${c}`).join(', ')},
        last_seen_at = excluded.last_seen_at,
-       updated_at = CASE WHEN (${updatable.map((c) => `a.${c}`).join(', ')}) IS DISTINCT FROM (${updatable.map((c) => `excluded.${c}`).join(', ')})
-                         THEN excluded.updated_at ELSE a.updated_at END`,
+       updated_at = CASE WHEN ${changed} THEN excluded.updated_at ELSE a.updated_at END
+     WHERE ${changed}
+        OR (a.last_seen_at AT TIME ZONE 'UTC')::date < (excluded.last_seen_at AT TIME ZONE 'UTC')::date`,
     [connectionId, JSON.stringify(records), asOf],
   );
   const balances = accounts.map((a) => ({
