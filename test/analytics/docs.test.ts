@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CONNECTION_ID } from '../../src/cli/commands/demo.ts';
+import { marketOf } from '../../src/sandbox/market.ts';
 import { upsertAccounts } from '../../src/sync/sql/accounts.ts';
+import { TEST_COUNTRY } from '../helpers/country.ts';
 import { brokerage, retirement } from '../sync/usDocExampleAccounts.ts';
 import { syncedDatabase, type Synced } from './helpers.ts';
 
@@ -80,7 +82,9 @@ describe('docs/analytics.md', () => {
   });
 
   it.each(blocks.filter((b) => !b.skip).map((b) => [b.line, b] as const))('SQL block at line %i runs as written', async (_line, block) => {
-    const statements = block.sql.split(/;\s*$/m).map((x) => x.trim()).filter(Boolean);
+    // The examples name USD, a US deployment's currency; in another market they run with its own.
+    const sql = block.sql.replaceAll("'USD'", `'${marketOf(TEST_COUNTRY).currency}'`);
+    const statements = sql.split(/;\s*$/m).map((x) => x.trim()).filter(Boolean);
     const err = await s.t.db
       .transaction(async (tx) => {
         for (const sql of statements) {
