@@ -6,7 +6,7 @@ import { listConnections, purgeConnection } from '../../db/connections.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { loggerFor, openApp } from '../app.ts';
 import { clientFrom } from '../syncWiring.ts';
-import { table } from '../progress.ts';
+import { table } from '../table.ts';
 import { CommandFailed, EXIT, UsageError } from '../exit.ts';
 import { verifyConnection } from '../verifyConnection.ts';
 import { describeFatal } from '../describeError.ts';

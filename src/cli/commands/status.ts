@@ -4,7 +4,7 @@ import { openQueues, type Queues } from '../../queue/queues.ts';
 import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
 import { gatherStatus, type StatusReport } from '../../queue/status.ts';
 import { loggerFor, openApp } from '../app.ts';
-import { shortId, table } from '../progress.ts';
+import { shortId, table } from '../table.ts';
 import { listWorkers, type WorkerList } from '../../queue/heartbeat.ts';
 import { cliCommand } from '../hint.ts';
 
