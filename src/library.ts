@@ -39,8 +39,9 @@ export async function openCitiSync(opts: OpenCitiSyncOptions = {}): Promise<Citi
   const config = loadConfig({ env: opts.env, overrides: opts.settings as never, dotenvPath: null });
   const logger = opts.logger ?? silentLogger();
   // The CLI's own wiring, loaded lazily so importing the library stays cheap.
-  const [{ clientFrom, openApp, syncDeps }, { syncConnection }, { gatherStatus }] = await Promise.all([
+  const [{ openApp }, { clientFrom, syncDeps }, { syncConnection }, { gatherStatus }] = await Promise.all([
     import('./cli/app.ts'),
+    import('./cli/syncWiring.ts'),
     import('./sync/index.ts'),
     import('./queue/status.ts'),
   ]);

@@ -1,4 +1,5 @@
-import { Pool } from 'undici';
+import type * as Undici from 'undici';
+import { requireCommonJs } from '../commonJs.ts';
 import { errorFromNetwork, type NetworkContext } from './errorMapping.ts';
 
 /**
@@ -36,6 +37,9 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000
 /** The largest response body read, in bytes; a longer one fails the call as transient. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+// Through require: see src/commonJs.ts (undici is the largest library `sync` loads).
+const { Pool } = requireCommonJs('undici') as typeof Undici;
+
 /** errorMapping.ts codes of the two bounds this transport adds to undici's. */
 export const DEADLINE_CODE = 'CITI_REQUEST_DEADLINE';
 export const BODY_TOO_LARGE_CODE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
@@ -71,7 +75,7 @@ export interface Transport {
 }
 
 export class HttpTransport implements Transport {
-  private readonly pool: Pool;
+  private readonly pool: Undici.Pool;
   /** The base URL's path (e.g. `/gcb/api`), prefixed to every request path. */
   private readonly basePath: string;
   private readonly network: NetworkContext;

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.ts';
-import { shortId, table } from './progress.ts';
+import { shortId, table } from './table.ts';
 import { demoAccounts } from './sql/demoAccounts.ts';
 
 /** What the demo shows at the end: balances, counts, and queries to try next. */

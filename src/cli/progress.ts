@@ -1,6 +1,10 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { ConnectionResult, ProgressEvent } from '../sync/index.ts';
 import { routeLogLines } from '../log/terminal.ts';
+import { shortId, table } from './table.ts';
+
+const require = createRequire(import.meta.url);
 
 /**
  * Shows a sync as it runs: a progress bar on a TTY (accounts done, pages, rows), plain lines
@@ -24,13 +28,15 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): { o
       stop: () => undefined,
     };
   }
-  // A MultiBar (of one bar) for its log(): log lines are printed above the bar on its next redraw,
-  // so the bar and the logs never tear each other.
+  // Loaded only for a terminal (like pino-pretty in src/log/logger.ts): sync without a TTY does not
+  // draw a bar. A MultiBar (of one bar) for its log(): log lines are printed above the bar on its
+  // next redraw, so the bar and the logs never tear each other.
+  const cliProgress = require('cli-progress') as typeof CliProgress;
   const multi = new cliProgress.MultiBar(
     { format: ' {bar} {value}/{total} accounts | {pages} pages | {rows} rows', hideCursor: true, stream, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   return {
     onProgress: (e) => {
       if (e.type === 'accounts') {
@@ -120,17 +126,6 @@ export function formatTotals(t: SyncTotals): string {
   return `total: ${t.accounts} account(s) in ${t.connections} connection(s) (${outcome}): ${t.inserted} new, ${t.updated} updated, ${t.unchanged} unchanged, ${t.removed} removed, ${t.requests} requests, ${t.seconds.toFixed(1)}s`;
 }
 
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n') + '\n';
-}
-
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
-}
-
-/** Account ids can be 128 characters (contract §6): tables show the start, enough to tell them apart. */
-export function shortId(id: string): string {
-  return id.length > 24 ? `${id.slice(0, 21)}...` : id;
 }

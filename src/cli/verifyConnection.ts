@@ -1,6 +1,7 @@
 import type { CitiClient } from '../citi/index.ts';
 import { refreshAccounts, tokensFor } from '../sync/index.ts';
-import { syncDeps, type App } from './app.ts';
+import type { App } from './app.ts';
+import { syncDeps } from './syncWiring.ts';
 
 /**
  * Proves a stored consent works, the way a sync would start: refresh the access token (the rotated

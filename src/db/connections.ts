@@ -1,5 +1,5 @@
 import type { Queryable } from './database.ts';
-import { CONNECTION_STATUSES, type ConnectionStatus, type SyncRunStatus } from './schema.ts';
+import { CONNECTION_STATUSES, type ConnectionStatus, type SyncRunStatus } from './statuses.ts';
 
 /**
  * Connections: one user's consent each, with its OAuth tokens. This module is the only one with SQL

@@ -22,6 +22,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { CONNECTION_STATUSES, SYNC_RUN_STATUSES, SYNC_TRIGGERS, TRANSACTION_STATUSES } from './statuses.ts';
 
 export const citiSync = pgSchema('citi_sync');
 
@@ -30,16 +31,9 @@ const day = (name: string) => date(name, { mode: 'string' });
 const createdAt = () => instant('created_at').notNull().defaultNow();
 const updatedAt = () => instant('updated_at').notNull().defaultNow();
 
-export const CONNECTION_STATUSES = ['active', 'needs_reauth', 'revoked'] as const;
-export const TRANSACTION_STATUSES = ['pending', 'posted'] as const;
-export const SYNC_TRIGGERS = ['cli', 'demo', 'schedule', 'manual', 'worker'] as const;
-export const SYNC_RUN_STATUSES = ['running', 'succeeded', 'failed', 'partial', 'skipped'] as const;
-// The unions code passes around: a status parameter is one of these, never a bare string. (Raw SQL
-// returns snake_case rows, so drizzle's inferred camelCase row types are not exported.)
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
-export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
-export type SyncTrigger = (typeof SYNC_TRIGGERS)[number];
-export type SyncRunStatus = (typeof SYNC_RUN_STATUSES)[number];
+// The status vocabularies live in statuses.ts (no drizzle, so run-time code can load them cheaply).
+export { CONNECTION_STATUSES, SYNC_RUN_STATUSES, SYNC_TRIGGERS, TRANSACTION_STATUSES };
+export type { ConnectionStatus, SyncRunStatus, SyncTrigger, TransactionStatus } from './statuses.ts';
 
 // Check and index predicates name columns unqualified: drizzle-kit would otherwise write
 // "citi_sync"."table"."column" into the DDL, which is noisy to read in \d output.

@@ -1,8 +1,12 @@
 import { createHmac } from 'node:crypto';
 import pRetry, { AbortError } from 'p-retry';
-import { request } from 'undici';
+import type * as Undici from 'undici';
 import type { Logger } from '../log/logger.ts';
 import type { WebhookEvent } from './event.ts';
+import { requireCommonJs } from '../commonJs.ts';
+
+// Through require: see src/commonJs.ts.
+const { request } = requireCommonJs('undici') as typeof Undici;
 
 /** Header names a receiver checks; the signature covers `${timestamp}.${body}` (replays are dated). */
 export const SIGNATURE_HEADER = 'x-citi-sync-signature';

@@ -1,5 +1,11 @@
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import type * as BullMQ from 'bullmq';
+import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
 import { QUEUES, type QueueName } from './names.ts';
+import { requireCommonJs } from '../commonJs.ts';
+
+// Through require: see src/commonJs.ts (status and schedule load bullmq for its Queue alone).
+const { Queue } = requireCommonJs('bullmq') as typeof BullMQ;
+type Queue = BullMQ.Queue;
 
 /** Bounded history: enough to inspect recent failures, never an unbounded Redis. */
 export const KEEP = {

@@ -1,5 +1,11 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type * as IORedis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { redactUrl } from '../log/redactUrl.ts';
+import { requireCommonJs } from '../commonJs.ts';
+
+// Through require: see src/commonJs.ts (status and doctor load ioredis).
+const { Redis } = requireCommonJs('ioredis') as typeof IORedis;
+type Redis = IORedis.Redis;
 
 /**
  * A Redis connection for BullMQ. `maxRetriesPerRequest: null` is what BullMQ requires of the

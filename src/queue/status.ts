@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { connectionOverview, type ConnectionStatus as ConnectionState } from '../db/connections.ts';
 import type { Queryable } from '../db/database.ts';
-import type { SyncRunStatus } from '../db/schema.ts';
+import type { SyncRunStatus } from '../db/statuses.ts';
 import { formatEvery } from './interval.ts';
 import type { Queues } from './queues.ts';
 import { listSchedules } from './scheduling.ts';

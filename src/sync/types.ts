@@ -4,7 +4,7 @@ import type { TokenCipher } from '../auth/crypto.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchSettings } from './transactionWriter.ts';
 import type { RunNotifier } from '../notify/afterRunClosed.ts';
-import type { SyncRunStatus, SyncTrigger } from '../db/schema.ts';
+import type { SyncRunStatus, SyncTrigger } from '../db/statuses.ts';
 import type { ClosedRun } from './connectionRun.ts';
 
 /**

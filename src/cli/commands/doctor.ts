@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { request, Agent } from 'undici';
+import type * as Undici from 'undici';
+import { requireCommonJs } from '../../commonJs.ts';
 import { cliCommand } from '../hint.ts';
 import type { Config } from '../../config/index.ts';
 import { ClientCredentialsError, ReauthRequiredError } from '../../citi/errors.ts';
@@ -9,10 +10,14 @@ import type { Database } from '../../db/database.ts';
 import { checkMigrated } from '../../db/migrate.ts';
 import { createLogger } from '../../log/logger.ts';
 import { tryConnectRedis } from '../../queue/redis.ts';
-import { clientFrom, openApp } from '../app.ts';
+import { openApp } from '../app.ts';
+import { clientFrom } from '../syncWiring.ts';
 import { describeFatal } from '../describeError.ts';
 import { cipherFromConfig } from '../encryptionKey.ts';
 import { CommandFailed } from '../exit.ts';
+
+// Through require: see src/commonJs.ts.
+const { request, Agent } = requireCommonJs('undici') as typeof Undici;
 
 /** Beyond this, token lifetimes (refreshed a minute early) and Citi's request timestamps go wrong. */
 const MAX_SKEW_SECONDS = 30;

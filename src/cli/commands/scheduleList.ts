@@ -7,7 +7,7 @@ import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
 import { listSchedules, type ScheduleInfo } from '../../queue/scheduling.ts';
 import { connectionHealth } from '../../db/connections.ts';
 import { loggerFor, openApp } from '../app.ts';
-import { table } from '../progress.ts';
+import { table } from '../table.ts';
 
 export interface ScheduleRow {
   connectionId: string;

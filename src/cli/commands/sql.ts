@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/index.ts';
 import { QueryRefusedError, ReadOnlyQueryUnavailableError, readOnlyQuery, type ReadOnlyResult, type ReadOnlyValue } from '../../db/readOnlyQuery.ts';
 import { loggerFor, openApp } from '../app.ts';
-import { table } from '../progress.ts';
+import { table } from '../table.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
 
 /**

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.ts';
-import { openQueues, type Queues } from '../../queue/queues.ts';
-import { RedisUnavailableError, tryConnectRedis } from '../../queue/redis.ts';
+import type { Queues } from '../../queue/queues.ts';
 import { gatherStatus, type StatusReport } from '../../queue/status.ts';
 import { loggerFor, openApp } from '../app.ts';
-import { shortId, table } from '../progress.ts';
+import { shortId, table } from '../table.ts';
 import { listWorkers, type WorkerList } from '../../queue/heartbeat.ts';
 import { cliCommand } from '../hint.ts';
 
@@ -21,10 +20,14 @@ export function registerStatus(program: Command, config: () => Config): void {
       let workers: WorkerList | undefined;
       let disconnect = () => {};
       try {
+        // Loaded lazily, and bullmq only once Redis answers: Redis is optional for status, and
+        // ioredis with bullmq costs ~0.35 s of CPU to load, as much as the rest of the command.
+        const { RedisUnavailableError, tryConnectRedis } = await import('../../queue/redis.ts');
         try {
           const redis = await tryConnectRedis(cfg.REDIS_URL, 1500);
-          queues = openQueues(redis, cfg.CITI_SYNC_QUEUE_PREFIX);
           disconnect = () => redis.disconnect();
+          const { openQueues } = await import('../../queue/queues.ts');
+          queues = openQueues(redis, cfg.CITI_SYNC_QUEUE_PREFIX);
           workers = await listWorkers(redis, cfg.CITI_SYNC_QUEUE_PREFIX);
         } catch (err) {
           redisError = err instanceof RedisUnavailableError ? err.detail : (err as Error).message;

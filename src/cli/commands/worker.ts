@@ -16,7 +16,8 @@ import { VERSION } from '../../version.ts';
 import { notifierFrom } from '../../notify/fromConfig.ts';
 import { openQueues, type Queues } from '../../queue/queues.ts';
 import type { SyncDeps } from '../../sync/index.ts';
-import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
+import { loggerFor, settingsFrom } from '../app.ts';
+import { clientFrom } from '../syncWiring.ts';
 import { assertKeyReadsTokens, cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
 import { underNpm, watchParent } from '../parentWatch.ts';
@@ -173,6 +174,6 @@ function nextSignal(logger: Logger): Promise<NodeJS.Signals> {
 }
 
 /**
- * clientFrom with the client's per-request hook for metrics. clientFrom (src/cli/app.ts) does not
+ * clientFrom with the client's per-request hook for metrics. clientFrom (src/cli/syncWiring.ts) does not
  * take hooks yet; the extra argument is passed so the hook works as soon as it does.
  */
