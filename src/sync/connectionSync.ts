@@ -1,4 +1,3 @@
-import { afterRunClosed } from '../notify/afterRunClosed.ts';
 import pLimit from 'p-limit';
 import { ConnectionUnusableError } from '../auth/errors.ts';
 import { syncAccount } from './accountSync.ts';
@@ -38,7 +37,6 @@ export async function syncConnection(
       return await syncConnectionLocked(deps, connectionId, opts, locks);
     } finally {
       await release();
-      await afterRunClosed(deps, connectionId);
     }
   });
 }

@@ -15,8 +15,7 @@ import { listWorkers, startHeartbeat, type Heartbeat } from '../../queue/heartbe
 import { VERSION } from '../../version.ts';
 import { notifierFrom } from '../../notify/fromConfig.ts';
 import { openQueues, type Queues } from '../../queue/queues.ts';
-import type { SyncDeps } from '../../sync/index.ts';
-import { clientFrom, loggerFor, settingsFrom } from '../app.ts';
+import { clientFrom, loggerFor, syncDepsFrom } from '../app.ts';
 import { assertKeyReadsTokens, cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
 import { underNpm, watchParent } from '../parentWatch.ts';
@@ -90,7 +89,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     });
     const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
     client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
-    const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg), notifier };
+    const deps = syncDepsFrom(cfg, logger, { db, client, cipher }, notifier);
     // The ops port is bound before any worker takes a job: a port in use or a bad host then stops
     // the start with one line, instead of failing after jobs were taken. The dashboard gets queue
     // handles of its own for the same reason.
