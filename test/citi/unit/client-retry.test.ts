@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   AccountUnavailableError,
-  CitiClient,
   MalformedResponseError,
   PagingLoopError,
   RateLimitedError,
@@ -9,10 +8,10 @@ import {
   RetryLaterError,
   SyntheticKeyCounter,
   UnauthorizedError,
-  type RequestEvent,
 } from '../../../src/citi/index.ts';
 import type { HttpResponse } from '../../../src/citi/index.ts';
-import { FakeTransport, RecordingGate, SeqTokens, res, type Responder } from './fake.ts';
+import { collect, failure, fakeWire, res, type Responder } from './fakeWire.ts';
+import type { CitiClientOptions } from '../../../src/citi/client.ts';
 
 const accountsPage = (ids: string[], next = '') => ({
   accountGroupSummary: [
@@ -24,40 +23,8 @@ const accountsPage = (ids: string[], next = '') => ({
   nextStartIndex: next,
 });
 
-function setup(script: Responder | Array<HttpResponse | Error>, over: Partial<ConstructorParameters<typeof CitiClient>[0]> = {}) {
-  const transport = new FakeTransport(script);
-  const gate = new RecordingGate();
-  const events: RequestEvent[] = [];
-  const client = new CitiClient({
-    baseUrl: 'https://citi.invalid/gcb/api',
-    clientId: 'cid',
-    clientSecret: 'csecret',
-    gate,
-    transport,
-    retryBaseMs: 1,
-    retryMaxMs: 2,
-    onRequest: (e) => events.push(e),
-    // The Asia-Pacific dialect: /v1 paths and paging (the US dialect has its own tests in dialects.test.ts).
-    country: 'SG',
-    ...over,
-  });
-  return { client, transport, gate, events, tokens: new SeqTokens() };
-}
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a failure');
-}
+// The Asia-Pacific dialect: /v1 paths and paging (the US dialect has its own tests in dialects.test.ts).
+const setup = (script: Responder | Array<HttpResponse | Error>, over: Partial<CitiClientOptions> = {}) => fakeWire('SG', script, over);
 
 describe('CitiClient request rules (fake wire)', () => {
   it('sends the four headers with a new uuid on every attempt', async () => {

@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CitiClient, HttpTransport, RetryLaterError, TokenBucketGate } from '../../../src/citi/index.ts';
-import { SeqTokens } from './fake.ts';
+import { SeqTokens } from './fakeWire.ts';
 
 /**
  * Issue 10 item 8: a whole-request deadline and a body cap, against a hostile server on loopback.
