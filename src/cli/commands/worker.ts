@@ -66,11 +66,11 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   let client: CitiClient | undefined;
   let server: OpsServer | undefined;
   let heartbeat: Heartbeat | undefined;
-  let dashboardQueues: Queues | undefined;
+  let queues: Queues | undefined;
   const closeRest = async () => {
     await heartbeat?.stop().catch(() => undefined);
     await server?.close();
-    await dashboardQueues?.close();
+    await queues?.close();
     await client?.close();
     await redis.quit().catch(() => redis.disconnect());
     await db.close();
@@ -91,10 +91,10 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
     const deps = syncDepsFrom(cfg, logger, { db, client, cipher }, notifier);
     // The ops port is bound before any worker takes a job: a port in use or a bad host then stops
-    // the start with one line, instead of failing after jobs were taken. The dashboard gets queue
-    // handles of its own for the same reason.
+    // the start with one line, instead of failing after jobs were taken. So the queues are opened
+    // first, and the dashboard and the workers share them.
+    queues = openQueues(redis, prefix);
     if (o.metricsPort !== undefined) {
-      if (o.dashboard) dashboardQueues = openQueues(redis, prefix);
       try {
         server = await startOpsServer({
           port: o.metricsPort,
@@ -102,9 +102,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
           metrics,
           logger,
           checks: { redis: () => redis.ping(), postgres: () => db.query('SELECT 1') },
-          dashboard: dashboardQueues
-            ? { queues: [dashboardQueues.connection, dashboardQueues.account, dashboardQueues.refresh], token: cfg.CITI_SYNC_DASHBOARD_TOKEN }
-            : undefined,
+          dashboard: o.dashboard ? { queues: [queues.connection, queues.account, queues.refresh], token: cfg.CITI_SYNC_DASHBOARD_TOKEN } : undefined,
         });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -117,14 +115,14 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     set = await startWorkers({
       connection: redis,
       prefix,
+      queues,
       deps,
       concurrency,
       metrics,
       lockDurationMs: o.lockDuration,
       stalledIntervalMs: o.stalledInterval,
     });
-    const queues = [set.queues.connection, set.queues.account, set.queues.refresh];
-    metrics.watchQueues(queues);
+    metrics.watchQueues([queues.connection, queues.account, queues.refresh]);
     let inFlight = 0;
     for (const w of set.workers) {
       w.on('active', () => inFlight++);
