@@ -12,7 +12,7 @@ import {
 } from '../../../src/citi/index.ts';
 import { ConfigError } from '../../../src/config/errors.ts';
 import { assertSecureBaseUrl, loadConfig } from '../../../src/config/index.ts';
-import { drain, failure, fakeWire, res, SeqTokens, type Responder } from './fakeWire.ts';
+import { failure, fakeWire, res, SeqTokens, type Responder } from './fakeWire.ts';
 import type { CitiClientOptions } from '../../../src/citi/client.ts';
 
 /** Issue 10: every value that comes from upstream has a bound (items 3, 7, 10, 11). */
@@ -38,7 +38,7 @@ describe('Retry-After cap (item 3)', () => {
   it('ten years in seconds: the call fails at once, says what Citi asked, and pauses nothing', async () => {
     const { client: c, transport, gate, tokens } = client([res(429, { code: 'rateLimitExceeded' }, { 'retry-after': '315360000' }), res(200, page)]);
     const started = Date.now();
-    const err = await failure(drain(c.accounts(tokens)));
+    const err = await failure(c.listAccounts(tokens));
     expect(Date.now() - started).toBeLessThan(1000);
     expect(err).toBeInstanceOf(RetryAfterTooLongError);
     expect(err).toBeInstanceOf(RateLimitedError);
@@ -51,7 +51,7 @@ describe('Retry-After cap (item 3)', () => {
 
   it('an HTTP date ten years out: the same', async () => {
     const { client: c, gate, tokens } = client([res(429, {}, { 'retry-after': 'Wed, 25 Nov 2036 00:00:00 GMT' })]);
-    const err = await failure(drain(c.accounts(tokens)));
+    const err = await failure(c.listAccounts(tokens));
     expect(err).toBeInstanceOf(RetryAfterTooLongError);
     expect((err as Error).message).toContain('Citi asked to wait 315619200 s (3653 days) (Retry-After: "Wed, 25 Nov 2036 00:00:00 GMT")');
     expect(gate.pauses).toEqual([]);
@@ -59,7 +59,7 @@ describe('Retry-After cap (item 3)', () => {
 
   it('at the cap it is still obeyed (the gate pauses, the call retries)', async () => {
     const { client: c, transport, gate, tokens } = client([res(429, {}, { 'retry-after': '300' }), res(200, page)]);
-    await drain(c.accounts(tokens));
+    await c.listAccounts(tokens);
     expect(gate.pauses).toEqual([300_000]);
     expect(transport.requests).toHaveLength(2);
   });
@@ -73,7 +73,7 @@ describe('Retry-After cap (item 3)', () => {
   it('"paused" warnings are rate-limited: 200 calls meeting 429s write one line', async () => {
     const { logger, warns } = spyLogger();
     const { client: c } = client((_req, n) => (n % 2 === 0 ? res(429, {}, { 'retry-after': '1' }) : res(200, page)), { logger });
-    await Promise.all(Array.from({ length: 200 }, () => drain(c.accounts(new SeqTokens()))));
+    await Promise.all(Array.from({ length: 200 }, () => c.listAccounts(new SeqTokens())));
     const paused = warns.filter((w) => w.msg === 'Citi rate limit: all requests paused');
     expect(paused).toHaveLength(1);
   });

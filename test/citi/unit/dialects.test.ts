@@ -66,7 +66,7 @@ describe('US v2 on the wire', () => {
             ],
           }),
     );
-    const accounts = await collect(client.accounts(tokens));
+    const accounts = (await client.listAccounts(tokens)).accounts;
     expect(transport.requests.map((r) => r.path)).toEqual(['/v2/accounts/details', '/v2/accounts']);
     expect(accounts.map((a) => [a.accountId, a.accountType, a.accountGroup, a.nickname, a.currentBalance, a.availableBalance])).toEqual([
       ['2016764541', 'creditCard', 'CREDITCARD', null, '610.41', null],

@@ -83,10 +83,6 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-export async function drain(it: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of it) void _;
-}
-
 /** The error `p` rejects with; a `p` that resolves fails the test. */
 export async function failure(p: Promise<unknown>): Promise<unknown> {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PageGuard, PagingLoopError, pageCapForWindow, type CitiClient } from '../../../src/citi/index.ts';
-import { drain, failure, fakeWire, res, SeqTokens, type Responder } from './fakeWire.ts';
+import { failure, fakeWire, res, SeqTokens, type Responder } from './fakeWire.ts';
 
 /** Issue 10 item 4: paging cycles end. */
 
@@ -94,7 +94,7 @@ describe('the client stops looping cursors (fake wire)', () => {
 
   it('the accounts list loops too: stopped', async () => {
     const { client, transport, tokens } = mk((_req, n) => res(200, { accountGroupSummary: [], nextStartIndex: n % 2 === 0 ? 'A' : 'B' }));
-    const err = await failure(drain(client.accounts(tokens)));
+    const err = await failure(client.listAccounts(tokens));
     expect(err).toBeInstanceOf(PagingLoopError);
     expect(transport.requests).toHaveLength(3);
   });
