@@ -1,10 +1,10 @@
-import { CitiClient, type CitiClientOptions } from '../../../src/citi/client.ts';
-import type { AccessTokenProvider, HttpRequest, HttpResponse, RequestEvent, RequestGate, Transport } from '../../../src/citi/index.ts';
-
 /**
  * The fake wire of the client's unit tests: a scripted transport, a gate that never waits, tokens
  * that count, and `fakeWire` to put a client of one market on them.
  */
+import { CitiClient, type CitiClientOptions } from '../../../src/citi/client.ts';
+import type { AccessTokenProvider, HttpRequest, HttpResponse, RequestEvent, RequestGate, Transport } from '../../../src/citi/index.ts';
+export { collect, failure } from '../../helpers/async.ts';
 
 export type Responder = (req: HttpRequest, n: number) => HttpResponse | Error | Promise<HttpResponse | Error>;
 
@@ -77,18 +77,3 @@ export function fakeWire(country: string, script: Responder | Array<HttpResponse
   return { client, transport, gate, events, tokens: new SeqTokens() };
 }
 
-export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-/** The error `p` rejects with; a `p` that resolves fails the test. */
-export async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a failure');
-}
