@@ -90,7 +90,7 @@ async function* naivePages(sb: SandboxProcess, token: string): AsyncGenerator<{ 
   const tokens: AccessTokenProvider = { accessToken: async () => token, refreshAfterUnauthorized: async () => token };
   try {
     const range = syncRange({ today: sb.today, watermark: null, full: true, historyMonths: DEFAULT_SETTINGS.historyMonths, lookbackDays: 0 });
-    for await (const a of client.accounts(tokens)) {
+    for (const a of (await client.listAccounts(tokens)).accounts) {
       for (const w of splitWindows(range.from, range.to, a.accountType).reverse()) {
         for await (const page of client.transactionPages(tokens, a, w.from, w.to)) {
           yield { accountId: a.accountId, rows: page.rows.map(toRecord) };

@@ -63,7 +63,7 @@ async function fetchPages(ctx: BenchContext, accounts: number, perAccount: numbe
     const tokens: AccessTokenProvider = { accessToken: async () => token, refreshAfterUnauthorized: async () => token };
     const range = syncRange({ today: sb.today, watermark: null, full: true, historyMonths: DEFAULT_SETTINGS.historyMonths, lookbackDays: 0 });
     const pages: CitiTransaction[][] = [];
-    for await (const a of client.accounts(tokens)) {
+    for (const a of (await client.listAccounts(tokens)).accounts) {
       for (const w of splitWindows(range.from, range.to, a.accountType)) {
         for await (const page of client.transactionPages(tokens, a, w.from, w.to)) if (page.rows.length) pages.push(page.rows);
       }

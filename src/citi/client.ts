@@ -199,7 +199,12 @@ export class CitiClient {
     return listing;
   }
 
-  /** Every account of the user, each id once (see listAccounts). */
+  /**
+   * listAccounts' accounts, one by one, without what the listing reports (ids Citi repeated under
+   * other kinds, entries not synced): a caller of this cannot tell anyone what it was not given.
+   * @deprecated Use `listAccounts`. Nothing in citi-sync calls this; it stays only because
+   * `CitiClient` is part of the package's exports (src/index.ts), until the next breaking release.
+   */
   async *accounts(tokens: AccessTokenProvider, opts: { signal?: AbortSignal | undefined } = {}): AsyncGenerator<CitiAccount> {
     yield* (await this.listAccounts(tokens, opts)).accounts;
   }

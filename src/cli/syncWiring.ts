@@ -5,6 +5,7 @@ import type { TokenCipher } from '../auth/crypto.ts';
 import type { SyncDeps } from '../sync/index.ts';
 import { cipherFromConfig } from './encryptionKey.ts';
 import { notifierFrom } from '../notify/fromConfig.ts';
+import { runClosedHook, type RunNotifier } from '../notify/afterRunClosed.ts';
 import { settingsFrom, type App } from './app.ts';
 
 /*
@@ -37,12 +38,20 @@ export function clientFrom(cfg: Config, logger: Logger, gate?: RequestGate, hook
 }
 
 export function syncDeps(app: App, client: CitiClient, cipher?: TokenCipher): SyncDeps {
+  const parts = { db: app.db, client, cipher: cipher ?? cipherFromConfig(app.cfg, app.logger) };
+  return syncDepsFrom(app.cfg, app.logger, parts, notifierFrom(app.cfg, app.logger));
+}
+
+/**
+ * Sync deps from config, for `sync` and `worker` alike: the one place the notifier is wired to the
+ * run-closed hook, so webhooks behave the same whichever path closed the run.
+ */
+export function syncDepsFrom(cfg: Config, logger: Logger, parts: Pick<SyncDeps, 'db' | 'client' | 'cipher'>, notifier: RunNotifier | undefined): SyncDeps {
   return {
-    db: app.db,
-    client,
-    cipher: cipher ?? cipherFromConfig(app.cfg, app.logger),
-    logger: app.logger,
-    settings: settingsFrom(app.cfg),
-    notifier: notifierFrom(app.cfg, app.logger),
+    ...parts,
+    logger,
+    settings: settingsFrom(cfg),
+    notifier,
+    onConnectionRunClosed: runClosedHook({ db: parts.db, logger, notifier }),
   };
 }

@@ -37,7 +37,9 @@ export interface Database extends Queryable {
    * still held when fn returns are released. On PGlite (a single session) callers are serialised
    * instead, re-entrantly, so the lock semantics hold within the one process. `lost` aborts when
    * the server ends the session (its advisory locks are then gone): work that relied on them must
-   * stop. PGlite's one session cannot be lost apart from the database: it never aborts.
+   * stop. A statement on `s` that fails because the session ended throws that same SessionLostError.
+   * A session that ends after fn returned is no error: its end released what it held.
+   * PGlite's one session cannot be lost apart from the database: it never aborts.
    */
   withSession<T>(fn: (s: Queryable, lost: AbortSignal) => Promise<T>): Promise<T>;
   /**

@@ -6,6 +6,7 @@ import type { Database, MigrationConfig, Queryable, QueryResult } from './databa
 import type { OpenDatabaseOptions } from './open.ts';
 import { DatabaseError, SessionLostError, wrapQueryError } from './errors.ts';
 import { nodePostgresTypes } from './typeParsers.ts';
+import { isSessionEnded } from './sqlstate.ts';
 import { redactUrl, redactUrlsIn } from '../log/redactUrl.ts';
 
 const DEFAULT_POOL_SIZE = 10;
@@ -44,12 +45,20 @@ export class PostgresDatabase implements Database {
   }
 
   async withSession<T>(fn: (s: Queryable, lost: AbortSignal) => Promise<T>): Promise<T> {
-    return this.withClient(async (client, lost, lostSignal) => {
-      const result = await fn(queryableFor(client), lostSignal);
+    return this.withClient(async (client, lost, lostSignal, markLost) => {
+      const result = await fn(sessionQueryable(client, lostSignal, markLost), lostSignal);
       // The connection goes back to the pool: a transaction or a lock left behind would outlive fn
       // and block others for hours. ROLLBACK outside a transaction is only a notice. A session the
       // server already ended holds nothing any more (and withClient destroys it).
-      if (!lost()) await client.query('ROLLBACK; SELECT pg_advisory_unlock_all()');
+      if (lost()) return result;
+      try {
+        await client.query('ROLLBACK; SELECT pg_advisory_unlock_all()');
+      } catch (err) {
+        // Ended while being cleaned: its end released all it held, which is what the cleanup was
+        // for, and fn's work finished before it. Not an error; the client is destroyed, not pooled.
+        if (!isSessionEnded(err)) throw wrapQueryError(err, 'ROLLBACK; SELECT pg_advisory_unlock_all()');
+        markLost(err);
+      }
       return result;
     });
   }
@@ -63,16 +72,18 @@ export class PostgresDatabase implements Database {
    * dropped socket): unheard, that event crashed the process (found by the chaos run). It is heard
    * here; the next query on the client fails, and the client is destroyed instead of returned.
    */
-  async withClient<T>(fn: (client: pg.PoolClient, lost: () => boolean, lostSignal: AbortSignal) => Promise<T>): Promise<T> {
+  async withClient<T>(
+    fn: (client: pg.PoolClient, lost: () => boolean, lostSignal: AbortSignal, markLost: (err: unknown) => void) => Promise<T>,
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
       throw wrapQueryError(err, '(connect)');
     }
-    let lostWith: Error | undefined;
+    let lostWith: unknown;
     const lostSignal = new AbortController();
-    const onError = (err: Error) => {
+    const onError = (err: unknown) => {
       lostWith ??= err;
       lostSignal.abort(new SessionLostError(err));
     };
@@ -81,12 +92,14 @@ export class PostgresDatabase implements Database {
     client.on('error', onError);
     client.on('end', onEnd);
     try {
-      const result = await fn(client, () => lostWith !== undefined, lostSignal.signal);
+      // markLost: a statement that failed because the session ended says so before the socket's
+      // 'end' arrives (the error reaches the statement first), so the loss is known at once.
+      const result = await fn(client, () => lostWith !== undefined, lostSignal.signal, onError);
       client.off('end', onEnd);
       // A healthy client goes back to the pool (which listens again); a lost one keeps our listener
       // while it is destroyed, so a late 'error' from its socket is heard too.
       if (lostWith === undefined) client.off('error', onError);
-      client.release(lostWith);
+      client.release(lostWith === undefined ? undefined : true);
       return result;
     } catch (err) {
       client.off('end', onEnd);
@@ -137,6 +150,24 @@ export async function openPostgres(url: string, opts: OpenDatabaseOptions): Prom
     throw new DatabaseError(`cannot connect to Postgres at ${redactUrl(url)}: ${redactUrlsIn((err as Error).message)}`, { cause: err });
   }
   return db;
+}
+
+/**
+ * A dedicated session's statements: one that fails because the session ended marks it lost and
+ * throws SessionLostError (what was held on it, the sync locks, is gone: stop), not a DatabaseError
+ * the caller would have to recognise. Other failures are DatabaseErrors as everywhere.
+ */
+function sessionQueryable(client: pg.PoolClient, lost: AbortSignal, markLost: (err: unknown) => void): Queryable {
+  const plain = queryableFor(client);
+  const onFailure = (err: unknown): never => {
+    if (!isSessionEnded(err)) throw err;
+    markLost(err);
+    throw lost.reason;
+  };
+  return {
+    query: <R>(text: string, params?: unknown[]) => plain.query<R>(text, params).catch(onFailure),
+    copyFrom: (copySql: string, data: string) => plain.copyFrom!(copySql, data).catch(onFailure),
+  };
 }
 
 function queryableFor(client: pg.PoolClient): Queryable {

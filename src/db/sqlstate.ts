@@ -49,6 +49,12 @@ const RETRYABLE_CODES = new Set<string>([
 /** Socket-level failures (node errno codes): the connection is gone, a new one may work. */
 const RETRYABLE_ERRNO = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
+/** SQLSTATEs the server sends as it ends the session (class 08 aside). */
+const SESSION_ENDED_CODES = new Set<string>([SqlState.admin_shutdown, SqlState.crash_shutdown, SqlState.cannot_connect_now]);
+
+/** Socket-level failures that end the session they happen on. */
+const SESSION_ENDED_ERRNO = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** node-postgres reports a dropped connection only by message. */
 const CONNECTION_LOST = /Connection terminated|connection is closed|Client has encountered a connection error/i;
 
@@ -82,6 +88,22 @@ export function isRetryablePgError(err: unknown): boolean {
   for (const e of causeChain(err)) {
     const errno = (e as { code?: unknown }).code;
     if (typeof errno === 'string' && RETRYABLE_ERRNO.has(errno)) return true;
+    if (e instanceof Error && CONNECTION_LOST.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * True when the statement failed because its session is gone (pg_terminate_backend, a server
+ * shutdown or crash, a dropped socket, or any FATAL error): whatever lived on the session, such as
+ * advisory locks, is gone with it. A statement that merely failed (a constraint, a cancel, a
+ * statement timeout) leaves the session, and its locks, in place.
+ */
+export function isSessionEnded(err: unknown): boolean {
+  for (const e of causeChain(err)) {
+    const { code, severity } = e as { code?: unknown; severity?: unknown };
+    if (severity === 'FATAL' || severity === 'PANIC') return true;
+    if (typeof code === 'string' && (SESSION_ENDED_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || SESSION_ENDED_ERRNO.has(code))) return true;
     if (e instanceof Error && CONNECTION_LOST.test(e.message)) return true;
   }
   return false;

@@ -11,13 +11,15 @@ export interface RunNotifier {
   flush(timeoutMs?: number): Promise<boolean>;
 }
 
+type NotifyDeps = { db: Database; logger: Logger; notifier?: RunNotifier | undefined };
+
 /**
- * Called after a connection's run closes, by the in-process sync and by the worker alike: decides
- * whether the run is news (failed, partial, consent lost, recovered) and hands the event to the
- * notifier. Never throws and never waits on the receiver: a notification must not fail or slow a sync.
- * A run that is not closed yet (a worker job waiting for its accounts, or retrying) is a no-op.
+ * Decides whether a closed connection run is news (failed, partial, consent lost, recovered) and
+ * hands the event to the notifier. Never throws and never waits on the receiver: a notification must
+ * not fail or slow a sync. A run that is not closed yet is a no-op. Reached through
+ * `runClosedHook`, which closeConnectionRun (src/sync/connectionRun.ts) calls for every close.
  */
-export async function afterRunClosed(deps: { db: Database; logger: Logger; notifier?: RunNotifier | undefined }, connectionId: string, runId?: string): Promise<void> {
+export async function afterRunClosed(deps: NotifyDeps, connectionId: string, runId?: string): Promise<void> {
   if (!deps.notifier) return;
   try {
     const run = await closedRun(deps.db, connectionId, runId);
@@ -26,4 +28,14 @@ export async function afterRunClosed(deps: { db: Database; logger: Logger; notif
   } catch (err) {
     deps.logger.warn({ err, connectionId }, 'could not prepare the run notification');
   }
+}
+
+/**
+ * The `SyncDeps.onConnectionRunClosed` hook that sends webhook events; undefined without a notifier.
+ * The only wiring of notifications into the sync: in-process and worker runs both close through
+ * closeConnectionRun, so neither path calls afterRunClosed itself (two callers drifted apart before).
+ */
+export function runClosedHook(deps: NotifyDeps): ((run: { connectionId: string; runId: string }) => Promise<void>) | undefined {
+  if (!deps.notifier) return undefined;
+  return (run) => afterRunClosed(deps, run.connectionId, run.runId);
 }

@@ -32,6 +32,12 @@ export interface WorkerSetOptions {
   stalledIntervalMs?: number;
   /** How often the consent refresh sweep runs; false: do not (re)create its schedule. @defaultValue 6 h */
   refreshSweepEveryMs?: number | false;
+  /**
+   * Queue handles the caller already has (opened with the same prefix and retry policy), e.g. for a
+   * dashboard served before the workers start; the caller closes them. @defaultValue opened here,
+   * closed by `close()`
+   */
+  queues?: Queues;
 }
 
 export interface WorkerSet {
@@ -48,7 +54,7 @@ export interface WorkerSet {
 export async function startWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
   const log = opts.deps.logger;
   const retry = opts.retry ?? DEFAULT_RETRY;
-  const queues = openQueues(opts.connection, opts.prefix, retry);
+  const queues = opts.queues ?? openQueues(opts.connection, opts.prefix, retry);
   const shutdown = new AbortController();
   const ctx: JobContext = { deps: opts.deps, queues, retry, metrics: opts.metrics, shutdown: shutdown.signal };
   const common = {
@@ -117,7 +123,7 @@ export async function startWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
           log.warn({ graceMs }, 'jobs did not stop in time; abandoning them to other workers');
           await Promise.allSettled(workers.map((w) => w.close(true)));
         }
-        await queues.close();
+        if (!opts.queues) await queues.close();
         return clean;
       })();
       return closing;

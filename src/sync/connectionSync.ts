@@ -1,4 +1,3 @@
-import { afterRunClosed } from '../notify/afterRunClosed.ts';
 import pLimit from 'p-limit';
 import { ConnectionUnusableError } from '../auth/errors.ts';
 import { syncAccount } from './accountSync.ts';
@@ -38,7 +37,6 @@ export async function syncConnection(
       return await syncConnectionLocked(deps, connectionId, opts, locks);
     } finally {
       await release();
-      await afterRunClosed(deps, connectionId);
     }
   });
 }
@@ -78,9 +76,11 @@ async function syncConnectionLocked(
         try {
           release = await locks.acquire(accountLockKey(connectionId, account.accountId), { waitMs: opts.waitMs, connectionId });
         } catch (err) {
-          if (!(err instanceof SyncInProgressError)) throw err;
           // A worker holds this account right now; it will land the same data.
-          return skipped(account.accountId, 'being synced by another process (a worker)');
+          if (err instanceof SyncInProgressError) return skipped(account.accountId, 'being synced by another process (a worker)');
+          // Not synced, and said so: thrown from here, the error would leave the run `running`
+          // (the close below never reached). A lost session is reported as the run's failure.
+          return failedUnstarted(account.accountId, err);
         }
         try {
           return await syncAccount(deps, { connectionId, account, tokens, parentRunId: runId }, { ...opts, signal });

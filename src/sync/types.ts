@@ -27,11 +27,14 @@ export interface SyncDeps {
   now?: () => Date;
   /** How pages are grouped into write transactions. @defaultValue DEFAULT_BATCH (src/sync/transactionWriter.ts) */
   batch?: BatchSettings;
-  /** Told when a connection's run closes (webhook events); none: nobody is told. */
+  /**
+   * Where webhook events go; kept here so the process can flush it before exiting. It hears of runs
+   * only through `onConnectionRunClosed` (wired by `runClosedHook`, src/notify/afterRunClosed.ts).
+   */
   notifier?: RunNotifier | undefined;
   /**
-   * Called once after every connection run closes (in-process and worker alike), with its outcome.
-   * Errors are logged, never change the run. The place for notifications (webhooks).
+   * Called once after every connection run closes (in-process and worker alike), with its outcome,
+   * by closeConnectionRun. Errors are logged, never change the run. The place for notifications.
    */
   onConnectionRunClosed?: (run: ClosedRun) => void | Promise<void>;
 }

@@ -101,7 +101,7 @@ describe.each([
     const before = requests;
     try {
       const err = await (async () => {
-        for await (const _ of c.accounts(tokens)) void _;
+        await c.listAccounts(tokens);
       })().then(
         () => undefined,
         (e: unknown) => e,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { DatabaseError } from '../../src/db/errors.ts';
-import { isRetryablePgError, SqlState, sqlStateName } from '../../src/db/sqlstate.ts';
+import { DatabaseError, SessionLostError } from '../../src/db/errors.ts';
+import { isRetryablePgError, isSessionEnded, SqlState, sqlStateName } from '../../src/db/sqlstate.ts';
 import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const backends = [
@@ -135,21 +135,57 @@ describe('server Postgres session behaviour', () => {
     }
   });
 
-  it('classifies a terminated connection as retryable', async () => {
+  it('a session the server ends mid-statement throws SessionLostError (retryable, the statement named) and aborts `lost`', async () => {
     const t = await createTestDatabase();
     try {
+      let aborted: unknown;
       const err = await t.db
-        .withSession(async (s) => {
-          await s.query('SELECT pg_terminate_backend(pg_backend_pid())');
+        .withSession(async (s, lost) => {
+          await s.query('SELECT pg_terminate_backend(pg_backend_pid())').finally(() => (aborted = lost.reason));
         })
         .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(DatabaseError);
+      expect(err).toBeInstanceOf(SessionLostError);
+      // Known at once, not when the socket's end arrives later: the caller's signal has aborted.
+      expect(aborted).toBe(err);
+      expect((err as Error).cause).toBeInstanceOf(DatabaseError);
+      expect((err as Error).message).toMatch(/\(terminating connection due to administrator command \(SQLSTATE 57P01\) in: SELECT pg_terminate_backend/);
       expect(isRetryablePgError(err)).toBe(true);
       // The pool replaces the dead connection.
       expect((await t.db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     } finally {
       await t.drop();
     }
+  });
+
+  it('a statement that merely fails on a session leaves it (and its locks) in place', async () => {
+    const t = await createTestDatabase();
+    try {
+      await t.db.withSession(async (s, lost) => {
+        await s.query('SELECT pg_advisory_lock(9, 9)');
+        const err = await s.query('SELECT 1/0').catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DatabaseError);
+        expect(lost.aborted).toBe(false);
+        expect((await s.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`)).rows).toEqual([{ n: 1 }]);
+      });
+    } finally {
+      await t.drop();
+    }
+  });
+});
+
+describe('isSessionEnded', () => {
+  it('is true for what ends a session, false for what fails a statement', () => {
+    const pgErr = (code: string, severity = 'ERROR') => Object.assign(new Error('x'), { code, severity });
+    expect(isSessionEnded(pgErr('57P01', 'FATAL'))).toBe(true);
+    expect(isSessionEnded(pgErr('57P02'))).toBe(true);
+    expect(isSessionEnded(pgErr('08006'))).toBe(true);
+    expect(isSessionEnded(pgErr('25P03', 'FATAL'))).toBe(true);
+    expect(isSessionEnded(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isSessionEnded(new Error('wrapped', { cause: new Error('Connection terminated unexpectedly') }))).toBe(true);
+    expect(isSessionEnded(pgErr('57014'))).toBe(false);
+    expect(isSessionEnded(pgErr('40001'))).toBe(false);
+    expect(isSessionEnded(pgErr('23505'))).toBe(false);
+    expect(isSessionEnded('nope')).toBe(false);
   });
 });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionUnusableError } from '../../src/auth/errors.ts';
 import { addConnection } from '../../src/auth/consent.ts';
 import { silentLogger } from '../../src/log/logger.ts';
-import { eventFor, WebhookNotifier, type WebhookEvent } from '../../src/notify/index.ts';
+import { eventFor, runClosedHook, WebhookNotifier, type WebhookEvent } from '../../src/notify/index.ts';
 import { syncConnection } from '../../src/sync/index.ts';
 import { VERSION } from '../../src/version.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -57,6 +57,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/citi`;
   h.deps.notifier = new WebhookNotifier({ url, secret: SECRET, logger: silentLogger(), minDelayMs: 20, maxDelayMs: 50 });
+  // Wired as the CLI and the worker wire it (syncDepsFrom in src/cli/syncWiring.ts).
+  h.deps.onConnectionRunClosed = runClosedHook(h.deps);
 });
 
 afterAll(async () => {

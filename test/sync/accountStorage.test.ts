@@ -112,7 +112,7 @@ describe.each(backends)('storing account listings on %s', (_name, create) => {
     expect(d.holdings).toEqual([
       {
         account_id: RETIREMENT_ID, as_of_date: '2026-03-01', holding_key: 'Variable CD-2766', kind: 'plan-component', symbol: null, cusip: null,
-        name: 'Variable CD-2766', quantity: null, price: null, value: '4676.36', currency_code: 'USD', valued_as_of: null,
+        name: 'Variable CD-2766', quantity: null, price: null, value: '4676.36', currency_code: 'USD', valued_as_of: '2020-04-10',
         raw: {
           componentName: 'Variable CD-2766', currencyCode: 'USD', currentTerms: '2 years', totalValueAmount: 4676.36, interestPaidYTD: 324.12,
           nextMaturityDate: '2020-06-03',

@@ -7,8 +7,9 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addDays, monthsBefore } from '../../src/citi/index.ts';
+import type { Database, QueryResult } from '../../src/db/database.ts';
 import { SessionLostError } from '../../src/db/errors.ts';
-import { syncConnection, type ProgressEvent } from '../../src/sync/index.ts';
+import { accountLockKey, connectionLockKey, syncConnection, type ProgressEvent } from '../../src/sync/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { harness, liveKeys, storedTransactions, truthKeys, TODAY, type Harness } from './harness.ts';
 
@@ -79,5 +80,77 @@ describe('losing the lock session mid-sync (Postgres)', () => {
     // The market's history (US 24 months, Asia-Pacific 12), from the day after.
     const from = addDays(monthsBefore(TODAY, h.client.dialect.historyMonths), 1);
     expect(liveKeys(await storedTransactions(t.db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, from));
+  });
+});
+
+/**
+ * `db`, except that the first lock-session statement `match` picks is replaced by one that makes the
+ * server end the session while it runs: the statement fails the way a pg_terminate_backend, a
+ * failover or a dropped socket would make it fail, at exactly that step.
+ */
+function endSessionAt(db: Database, match: (text: string, params: unknown[] | undefined) => boolean): Database {
+  let done = false;
+  return {
+    kind: db.kind,
+    query: <R,>(text: string, params?: unknown[]) => db.query<R>(text, params),
+    transaction: (fn) => db.transaction(fn),
+    withSession: (fn) =>
+      db.withSession((s, lost) =>
+        fn(
+          {
+            query: <R,>(text: string, params?: unknown[]): Promise<QueryResult<R>> => {
+              if (done || !match(text, params)) return s.query<R>(text, params);
+              done = true;
+              return s.query<R>('SELECT pg_terminate_backend(pg_backend_pid())');
+            },
+          },
+          lost,
+        ),
+      ),
+    applyMigrations: (config, lock) => db.applyMigrations(config, lock),
+    close: () => db.close(),
+  };
+}
+
+async function connectionRuns(db: Database): Promise<Array<{ status: string; error: string | null }>> {
+  const { rows } = await db.query<{ status: string; error: string | null }>(
+    `SELECT status, error FROM citi_sync.sync_runs WHERE account_id IS NULL ORDER BY started_at`,
+  );
+  return rows;
+}
+
+describe('losing the lock session at the edges of a sync (Postgres)', () => {
+  let t: TestDatabase;
+  let h: Harness;
+  beforeEach(async () => {
+    t = await createTestDatabase();
+    h = await harness(t.db, { sandbox: { profile: { users: 1, accountsPerUser: 2, historyMonths: 3 } } });
+  });
+  afterEach(async () => {
+    await h.close();
+    await t.drop();
+  });
+
+  it('lost while taking an account lock: SessionLostError, and the run is closed failed, not left running', async () => {
+    await h.connect('c1');
+    const db = endSessionAt(t.db, (text, params) => text.includes('pg_try_advisory_lock') && String(params?.[0]).startsWith(accountLockKey('c1', '')));
+    const err = await syncConnection({ ...h.deps, db }, 'c1', { trigger: 'cli' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SessionLostError);
+    expect(await connectionRuns(t.db)).toEqual([{ status: 'failed', error: expect.stringMatching(/^SessionLostError: the database session holding the sync locks was lost \(.*terminating connection/) }]);
+    // No account was synced without its lock, and no run of any level is left running.
+    const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.sync_runs WHERE account_id IS NOT NULL OR status = 'running'`);
+    expect(rows).toEqual([{ n: 0 }]);
+    // The locks died with the session: the next sync takes them at once.
+    expect((await syncConnection(h.deps, 'c1', { trigger: 'cli', waitMs: 0 })).status).toBe('succeeded');
+  });
+
+  it('lost while releasing the connection lock, after the run closed: the sync stands, and nothing raw escapes', async () => {
+    await h.connect('c1');
+    const db = endSessionAt(t.db, (text, params) => text.includes('pg_advisory_unlock') && params?.[0] === connectionLockKey('c1'));
+    const result = await syncConnection({ ...h.deps, db }, 'c1', { trigger: 'cli' });
+    expect(result.status).toBe('succeeded');
+    expect(await connectionRuns(t.db)).toEqual([{ status: 'succeeded', error: null }]);
+    // Ending the session freed the lock, which is all the release was for; the pool works on.
+    expect((await syncConnection(h.deps, 'c1', { trigger: 'cli', waitMs: 0 })).status).toBe('succeeded');
   });
 });

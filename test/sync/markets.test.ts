@@ -9,7 +9,7 @@ import type { Database } from '../../src/db/database.ts';
 import { syncConnection, type SyncDeps } from '../../src/sync/index.ts';
 import { STATEMENTS_NOT_OFFERED } from '../../src/sync/statements.ts';
 import { createTestDatabase } from '../helpers/db.ts';
-import { FakeTransport, RecordingGate } from '../citi/unit/fake.ts';
+import { FakeTransport, RecordingGate } from '../citi/unit/fakeWire.ts';
 
 /**
  * The market of each connection drives its sync (issue 11 items 1, 3, 7, 8), on a scripted wire so

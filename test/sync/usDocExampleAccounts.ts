@@ -1,7 +1,8 @@
 /**
  * The seven accounts of Citi's US `GET /v2/accounts/details` example
  * (../shared/fixtures/citi-us-v2-accounts-details-doc-example.json) as the client parses them
- * (the shape agreed in ACCOUNT-TYPES.md), written out by hand: what storage is fed.
+ * (the shape agreed in ACCOUNT-TYPES.md), written out by hand: what storage is fed. The client's
+ * golden test (test/citi/unit/fixtures.test.ts) checks that this is what the client makes of the file.
  */
 import { readFileSync } from 'node:fs';
 import type { CitiAccount, CitiBalances } from '../../src/citi/types.ts';
@@ -69,6 +70,7 @@ export const checking = citiAccount({
   status: 'ACTIVE',
   currentBalance: '10000.25',
   availableBalance: '15000.25',
+  classification: 'ASSET',
   balanceType: 'ASSET',
   balances: { ...NO_BALANCES, current: '10000.25', available: '15000.25' },
   raw: entry('checkingAccountsDetails'),
@@ -85,6 +87,7 @@ export const savings = citiAccount({
   status: 'ACTIVE',
   currentBalance: '10000.25',
   availableBalance: '15000.25',
+  classification: 'ASSET',
   balanceType: 'ASSET',
   balances: { ...NO_BALANCES, current: '10000.25', available: '15000.25' },
   raw: entry('savingsAccountsDetails'),
@@ -100,6 +103,7 @@ export const card = citiAccount({
   status: 'ACTIVE',
   currentBalance: '10000.25',
   creditLimit: '20000',
+  classification: 'LIABILITY',
   balanceType: 'LIABILITY',
   balances: {
     ...NO_BALANCES,
@@ -124,6 +128,7 @@ export const loan = citiAccount({
   currencyCode: 'USD',
   // The principal, so the old views keep showing a balance (ACCOUNT-TYPES.md).
   currentBalance: '10000',
+  classification: 'LIABILITY',
   balanceType: 'LIABILITY',
   balances: { ...NO_BALANCES, availableCredit: '9000', minimumDue: '400', paymentDueDate: '2017-03-27', principal: '10000' },
   raw: entry('loanAccountsDetails'),
@@ -139,6 +144,7 @@ export const lineOfCredit = citiAccount({
   currencyCode: 'USD',
   status: 'ACTIVE',
   currentBalance: '10000',
+  classification: 'LIABILITY',
   balanceType: 'LIABILITY',
   balances: { ...NO_BALANCES, availableCredit: '9000', minimumDue: '5000', principal: '10000' },
   raw: entry('lineOfCreditAccountsDetails'),
@@ -152,6 +158,7 @@ export const brokerage = citiAccount({
   accountType: 'brokerage',
   productName: 'Brokerage IRA',
   displayAccountNumber: 'XXXXX1035',
+  classification: 'ASSET',
   balanceType: 'ASSET',
   balances: { ...NO_BALANCES, portfolioValue: '3643150.72' },
   holdings: [
@@ -181,6 +188,7 @@ export const retirement = citiAccount({
   productName: 'Rollover IRA',
   displayAccountNumber: 'XXX2766',
   status: 'ACTIVE',
+  classification: 'ASSET',
   balanceType: 'ASSET',
   balances: { ...NO_BALANCES, portfolioValue: '9000.15' },
   holdings: [
@@ -194,7 +202,8 @@ export const retirement = citiAccount({
       price: null,
       value: '4676.36',
       currencyCode: 'USD',
-      asOfDate: null,
+      // The account's `asOfDateTime`: a plan component has no date of its own.
+      asOfDate: '2020-04-10',
       raw: (retirementEntry.retirementPlanComponents as Array<Record<string, unknown>>)[0]!,
     },
   ],

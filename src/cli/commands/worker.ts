@@ -15,9 +15,8 @@ import { listWorkers, startHeartbeat, type Heartbeat } from '../../queue/heartbe
 import { VERSION } from '../../version.ts';
 import { notifierFrom } from '../../notify/fromConfig.ts';
 import { openQueues, type Queues } from '../../queue/queues.ts';
-import type { SyncDeps } from '../../sync/index.ts';
-import { loggerFor, settingsFrom } from '../app.ts';
-import { clientFrom } from '../syncWiring.ts';
+import { loggerFor } from '../app.ts';
+import { clientFrom, syncDepsFrom } from '../syncWiring.ts';
 import { assertKeyReadsTokens, cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
 import { underNpm, watchParent } from '../parentWatch.ts';
@@ -68,11 +67,11 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
   let client: CitiClient | undefined;
   let server: OpsServer | undefined;
   let heartbeat: Heartbeat | undefined;
-  let dashboardQueues: Queues | undefined;
+  let queues: Queues | undefined;
   const closeRest = async () => {
     await heartbeat?.stop().catch(() => undefined);
     await server?.close();
-    await dashboardQueues?.close();
+    await queues?.close();
     await client?.close();
     await redis.quit().catch(() => redis.disconnect());
     await db.close();
@@ -91,12 +90,12 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     });
     const gate = new CountingGate(shared, () => metrics.rateLimited.inc());
     client = clientFrom(cfg, logger, gate, { onRequest: (e) => metrics.recordRequest(e.status === 'error' ? 0 : e.status) });
-    const deps: SyncDeps = { db, client, cipher, logger, settings: settingsFrom(cfg), notifier };
+    const deps = syncDepsFrom(cfg, logger, { db, client, cipher }, notifier);
     // The ops port is bound before any worker takes a job: a port in use or a bad host then stops
-    // the start with one line, instead of failing after jobs were taken. The dashboard gets queue
-    // handles of its own for the same reason.
+    // the start with one line, instead of failing after jobs were taken. So the queues are opened
+    // first, and the dashboard and the workers share them.
+    queues = openQueues(redis, prefix);
     if (o.metricsPort !== undefined) {
-      if (o.dashboard) dashboardQueues = openQueues(redis, prefix);
       try {
         server = await startOpsServer({
           port: o.metricsPort,
@@ -104,9 +103,7 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
           metrics,
           logger,
           checks: { redis: () => redis.ping(), postgres: () => db.query('SELECT 1') },
-          dashboard: dashboardQueues
-            ? { queues: [dashboardQueues.connection, dashboardQueues.account, dashboardQueues.refresh], token: cfg.CITI_SYNC_DASHBOARD_TOKEN }
-            : undefined,
+          dashboard: o.dashboard ? { queues: [queues.connection, queues.account, queues.refresh], token: cfg.CITI_SYNC_DASHBOARD_TOKEN } : undefined,
         });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -119,14 +116,14 @@ async function runWorker(cfg: Config, logger: Logger, o: WorkerFlags): Promise<v
     set = await startWorkers({
       connection: redis,
       prefix,
+      queues,
       deps,
       concurrency,
       metrics,
       lockDurationMs: o.lockDuration,
       stalledIntervalMs: o.stalledInterval,
     });
-    const queues = [set.queues.connection, set.queues.account, set.queues.refresh];
-    metrics.watchQueues(queues);
+    metrics.watchQueues([queues.connection, queues.account, queues.refresh]);
     let inFlight = 0;
     for (const w of set.workers) {
       w.on('active', () => inFlight++);

@@ -1,6 +1,5 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { ConnectionUnusableError } from '../../auth/errors.ts';
-import { afterRunClosed } from '../../notify/afterRunClosed.ts';
 import { closeConnectionRun, failedWith, listRunAccounts, openConnectionRun, rollUp } from '../../sync/connectionRun.ts';
 import type { AccountResult, ConnectionRunStatus, StoredAccount } from '../../sync/index.ts';
 import { ConnectionGoneError } from '../connectionGoneError.ts';
@@ -29,12 +28,7 @@ export function connectionProcessor(ctx: JobContext) {
       const id = await enqueueSync(ctx.queues.connection, connectionId, 'schedule');
       return { enqueued: id };
     }
-    const data = () => (job as Job<SyncConnectionData>).data;
-    // A no-op until the run has closed (waiting for children, or a retry to come).
-    return processSyncConnection(ctx, job as Job<SyncConnectionData>, token).finally(async () => {
-      const { connectionId, runId } = data();
-      if (runId) await afterRunClosed(ctx.deps, connectionId, runId);
-    });
+    return processSyncConnection(ctx, job as Job<SyncConnectionData>, token);
   };
 }
 

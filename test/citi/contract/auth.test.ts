@@ -67,7 +67,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
       expect(set.refreshTokenExpiresAt.getTime() - Date.now()).toBeGreaterThan(29 * 86_400_000);
       expect(set.scope).toContain('accounts_details_transactions');
       const tokens = new MemoryTokens(client, set);
-      expect((await collect(client.accounts(tokens))).length).toBeGreaterThan(0);
+      expect((await client.listAccounts(tokens)).accounts.length).toBeGreaterThan(0);
       // The code is single-use.
       expect(await fails(client.oauth.exchangeCode({ code, redirectUri }))).toBeInstanceOf(ReauthRequiredError);
     });
@@ -93,7 +93,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
       expect(await fails(client.oauth.refresh(next.refreshToken))).toBeInstanceOf(ReauthRequiredError);
       // And a resource call with its access token: 401 → refresh → invalid_grant ends the call.
       const tokens = new MemoryTokens(client, next);
-      expect(await fails(collect(client.accounts(tokens)))).toBeInstanceOf(ReauthRequiredError);
+      expect(await fails(client.listAccounts(tokens))).toBeInstanceOf(ReauthRequiredError);
     });
 
     it('revoke ends the grant', async () => {
@@ -121,7 +121,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
       const tokens = await MemoryTokens.issue(sb, client, USER());
       const before = sb.stats().refreshes;
       sb.expireAccessTokens();
-      const accounts = await collect(client.accounts(tokens));
+      const accounts = (await client.listAccounts(tokens)).accounts;
       expect(accounts.length).toBeGreaterThan(0);
       expect(tokens.refreshes).toBe(1);
       expect(sb.stats().refreshes - before).toBe(1);
@@ -129,7 +129,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
 
     it('concurrent calls that all hit 401 share one refresh (no reuse)', async () => {
       const tokens = await MemoryTokens.issue(sb, client, USER());
-      const accts = await collect(client.accounts(tokens));
+      const accts = (await client.listAccounts(tokens)).accounts;
       sb.expireAccessTokens();
       const reuse = sb.stats().refreshTokenReuse;
       await Promise.all(accts.map((a) => collect(client.transactions(tokens, a, '2026-11-01', TODAY))));
@@ -139,7 +139,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
 
     it('random 401s (expireTokenProbability): refresh once and retry; two in a row on one call is UnauthorizedError', async () => {
       const tokens = await MemoryTokens.issue(sb, client, USER());
-      const accts = await collect(client.accounts(tokens));
+      const accts = (await client.listAccounts(tokens)).accounts;
       sb.setFaults({ expireTokenProbability: 0.15 });
       const before = sb.stats();
       const outcomes = await Promise.all(
@@ -163,7 +163,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
 
     it('a token that is refused twice → UnauthorizedError', async () => {
       const stuck = { accessToken: async () => 'not-a-token', refreshAfterUnauthorized: async () => 'still-not-a-token' };
-      const err = await fails(collect(client.accounts(stuck)));
+      const err = await fails(client.listAccounts(stuck));
       expect(err).toBeInstanceOf(UnauthorizedError);
       expect(err).toMatchObject({ action: 'refresh', status: 401 });
     });
@@ -184,9 +184,9 @@ describe.each(DIALECTS)('%s dialect', (country) => {
       }
       const tokens = await MemoryTokens.issue(sb, client, USER());
       sb.expireAccessTokens();
-      await collect(client.accounts(tokens));
+      await client.listAccounts(tokens);
       const stuck = { accessToken: async () => 'not-a-token', refreshAfterUnauthorized: async () => 'still-not-a-token' };
-      expect(await fails(collect(client.accounts(stuck)))).toBeInstanceOf(UnauthorizedError);
+      expect(await fails(client.listAccounts(stuck))).toBeInstanceOf(UnauthorizedError);
 
       expect([...sb.issuedSecrets(), sb.clientSecret].length).toBeGreaterThan(5);
       expect(errors.length).toBeGreaterThanOrEqual(3);

@@ -11,6 +11,8 @@ import {
   type TokenSet,
 } from '../../../src/citi/index.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
+import { collect } from '../../helpers/async.ts';
+export { collect, failure } from '../../helpers/async.ts';
 
 export const TODAY = '2026-11-25';
 
@@ -89,12 +91,6 @@ export class MemoryTokens implements AccessTokenProvider {
   }
 }
 
-export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
 /** Every row of an account's history, window by window, as the engine would walk it. */
 export async function fullHistory(
   client: CitiClient,
@@ -107,15 +103,6 @@ export async function fullHistory(
     out.push(...(await collect(client.transactions(tokens, account, w.from, w.to))));
   }
   return out;
-}
-
-export async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** A pino-like logger that keeps every line, to prove no secret is ever logged. */

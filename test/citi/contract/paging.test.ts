@@ -16,7 +16,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
     sb = await sandbox({ country });
     client = clientFor(sb);
     tokens = await MemoryTokens.issue(sb, client, sb.users[0]!.userId);
-    accounts = await collect(client.accounts(tokens));
+    accounts = (await client.listAccounts(tokens)).accounts;
   });
 
   afterAll(async () => {

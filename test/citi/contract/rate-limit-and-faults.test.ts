@@ -21,7 +21,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
     sb = await sandbox({ country, ...opts });
     client = clientFor(sb, clientOpts);
     const tokens = await MemoryTokens.issue(sb, client, sb.users[0]!.userId);
-    const accounts = await collect(client.accounts(tokens));
+    const accounts = (await client.listAccounts(tokens)).accounts;
     return { sb, client, tokens, accounts };
   }
 

@@ -25,7 +25,7 @@ describe.each(DIALECTS)('%s dialect', (country) => {
     sb = await sandbox({ country });
     client = clientFor(sb, { maxRetries: 2 });
     tokens = await MemoryTokens.issue(sb, client, USER());
-    accounts = await collect(client.accounts(tokens));
+    accounts = (await client.listAccounts(tokens)).accounts;
   });
 
   afterEach(() => {

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  CitiClient,
   RateLimitedError,
   RetryAfterTooLongError,
   TokenBucketGate,
@@ -9,10 +8,12 @@ import {
   errorFromResponse,
   oneLine,
   type CitiLogger,
+  type HttpResponse,
 } from '../../../src/citi/index.ts';
 import { ConfigError } from '../../../src/config/errors.ts';
 import { assertSecureBaseUrl, loadConfig } from '../../../src/config/index.ts';
-import { FakeTransport, RecordingGate, SeqTokens, res } from './fake.ts';
+import { failure, fakeWire, res, SeqTokens, type Responder } from './fakeWire.ts';
+import type { CitiClientOptions } from '../../../src/citi/client.ts';
 
 /** Issue 10: every value that comes from upstream has a bound (items 3, 7, 10, 11). */
 
@@ -31,41 +32,13 @@ function spyLogger() {
 }
 
 // The fake wire answers Asia-Pacific v1 (`/v1/accounts`, paged envelopes): a client of that dialect.
-function client(transport: FakeTransport, gate = new RecordingGate(), logger?: CitiLogger) {
-  return new CitiClient({
-    baseUrl: 'https://citi.invalid/gcb/api',
-    country: 'SG',
-    clientId: 'cid',
-    clientSecret: 'cs',
-    gate,
-    transport,
-    retryBaseMs: 1,
-    retryMaxMs: 2,
-    maxRetryAfterMs: 300_000,
-    logger,
-    now: () => Date.parse('2026-11-25T00:00:00Z'),
-  });
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a failure');
-}
-
-async function drain(it: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of it) void _;
-}
+const client = (script: Responder | HttpResponse[], over: Partial<CitiClientOptions> = {}) => fakeWire('SG', script, { now: () => Date.parse('2026-11-25T00:00:00Z'), ...over });
 
 describe('Retry-After cap (item 3)', () => {
   it('ten years in seconds: the call fails at once, says what Citi asked, and pauses nothing', async () => {
-    const transport = new FakeTransport([res(429, { code: 'rateLimitExceeded' }, { 'retry-after': '315360000' }), res(200, page)]);
-    const gate = new RecordingGate();
+    const { client: c, transport, gate, tokens } = client([res(429, { code: 'rateLimitExceeded' }, { 'retry-after': '315360000' }), res(200, page)]);
     const started = Date.now();
-    const err = await failure(drain(client(transport, gate).accounts(new SeqTokens())));
+    const err = await failure(c.listAccounts(tokens));
     expect(Date.now() - started).toBeLessThan(1000);
     expect(err).toBeInstanceOf(RetryAfterTooLongError);
     expect(err).toBeInstanceOf(RateLimitedError);
@@ -77,18 +50,16 @@ describe('Retry-After cap (item 3)', () => {
   });
 
   it('an HTTP date ten years out: the same', async () => {
-    const transport = new FakeTransport([res(429, {}, { 'retry-after': 'Wed, 25 Nov 2036 00:00:00 GMT' })]);
-    const gate = new RecordingGate();
-    const err = await failure(drain(client(transport, gate).accounts(new SeqTokens())));
+    const { client: c, gate, tokens } = client([res(429, {}, { 'retry-after': 'Wed, 25 Nov 2036 00:00:00 GMT' })]);
+    const err = await failure(c.listAccounts(tokens));
     expect(err).toBeInstanceOf(RetryAfterTooLongError);
     expect((err as Error).message).toContain('Citi asked to wait 315619200 s (3653 days) (Retry-After: "Wed, 25 Nov 2036 00:00:00 GMT")');
     expect(gate.pauses).toEqual([]);
   });
 
   it('at the cap it is still obeyed (the gate pauses, the call retries)', async () => {
-    const transport = new FakeTransport([res(429, {}, { 'retry-after': '300' }), res(200, page)]);
-    const gate = new RecordingGate();
-    await drain(client(transport, gate).accounts(new SeqTokens()));
+    const { client: c, transport, gate, tokens } = client([res(429, {}, { 'retry-after': '300' }), res(200, page)]);
+    await c.listAccounts(tokens);
     expect(gate.pauses).toEqual([300_000]);
     expect(transport.requests).toHaveLength(2);
   });
@@ -101,9 +72,8 @@ describe('Retry-After cap (item 3)', () => {
 
   it('"paused" warnings are rate-limited: 200 calls meeting 429s write one line', async () => {
     const { logger, warns } = spyLogger();
-    const transport = new FakeTransport((_req, n) => (n % 2 === 0 ? res(429, {}, { 'retry-after': '1' }) : res(200, page)));
-    const c = client(transport, new RecordingGate(), logger);
-    await Promise.all(Array.from({ length: 200 }, () => drain(c.accounts(new SeqTokens()))));
+    const { client: c } = client((_req, n) => (n % 2 === 0 ? res(429, {}, { 'retry-after': '1' }) : res(200, page)), { logger });
+    await Promise.all(Array.from({ length: 200 }, () => c.listAccounts(new SeqTokens())));
     const paused = warns.filter((w) => w.msg === 'Citi rate limit: all requests paused');
     expect(paused).toHaveLength(1);
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   AccountUnavailableError,
-  CitiClient,
   MalformedResponseError,
   PagingLoopError,
   RateLimitedError,
@@ -9,10 +8,10 @@ import {
   RetryLaterError,
   SyntheticKeyCounter,
   UnauthorizedError,
-  type RequestEvent,
 } from '../../../src/citi/index.ts';
 import type { HttpResponse } from '../../../src/citi/index.ts';
-import { FakeTransport, RecordingGate, SeqTokens, res, type Responder } from './fake.ts';
+import { collect, failure, fakeWire, res, type Responder } from './fakeWire.ts';
+import type { CitiClientOptions } from '../../../src/citi/client.ts';
 
 const accountsPage = (ids: string[], next = '') => ({
   accountGroupSummary: [
@@ -24,45 +23,13 @@ const accountsPage = (ids: string[], next = '') => ({
   nextStartIndex: next,
 });
 
-function setup(script: Responder | Array<HttpResponse | Error>, over: Partial<ConstructorParameters<typeof CitiClient>[0]> = {}) {
-  const transport = new FakeTransport(script);
-  const gate = new RecordingGate();
-  const events: RequestEvent[] = [];
-  const client = new CitiClient({
-    baseUrl: 'https://citi.invalid/gcb/api',
-    clientId: 'cid',
-    clientSecret: 'csecret',
-    gate,
-    transport,
-    retryBaseMs: 1,
-    retryMaxMs: 2,
-    onRequest: (e) => events.push(e),
-    // The Asia-Pacific dialect: /v1 paths and paging (the US dialect has its own tests in dialects.test.ts).
-    country: 'SG',
-    ...over,
-  });
-  return { client, transport, gate, events, tokens: new SeqTokens() };
-}
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a failure');
-}
+// The Asia-Pacific dialect: /v1 paths and paging (the US dialect has its own tests in dialects.test.ts).
+const setup = (script: Responder | Array<HttpResponse | Error>, over: Partial<CitiClientOptions> = {}) => fakeWire('SG', script, over);
 
 describe('CitiClient request rules (fake wire)', () => {
   it('sends the four headers with a new uuid on every attempt', async () => {
     const { client, transport, tokens } = setup([res(503), res(200, accountsPage(['A']))]);
-    await collect(client.accounts(tokens));
+    await client.listAccounts(tokens);
     expect(transport.requests).toHaveLength(2);
     for (const r of transport.requests) {
       expect(r.headers).toMatchObject({ authorization: 'Bearer t0', client_id: 'cid', accept: 'application/json' });
@@ -75,7 +42,7 @@ describe('CitiClient request rules (fake wire)', () => {
     const { client, transport, tokens } = setup((req) =>
       req.path === '/v1/accounts' ? res(200, accountsPage(['A', 'B'], 'opaque+/=1')) : res(200, accountsPage(['C'], '')),
     );
-    const accounts = await collect(client.accounts(tokens));
+    const accounts = (await client.listAccounts(tokens)).accounts;
     expect(accounts.map((a) => [a.accountId, a.accountType, a.currentBalance])).toEqual([
       ['A', 'checking', '1.5'],
       ['B', 'checking', '1.5'],
@@ -86,37 +53,37 @@ describe('CitiClient request rules (fake wire)', () => {
 
   it('429: pauses the whole gate for Retry-After, then retries without spending the transient budget', async () => {
     const { client, gate, tokens } = setup([res(429, {}, { 'retry-after': '2' }), res(429, {}), res(200, accountsPage(['A']))], { maxRetries: 0 });
-    expect(await collect(client.accounts(tokens))).toHaveLength(1);
+    expect((await client.listAccounts(tokens)).accounts).toHaveLength(1);
     expect(gate.pauses).toEqual([2000, 1000]);
     expect(gate.acquired).toBe(3);
   });
 
   it('429 beyond max429Retries surfaces as RateLimitedError', async () => {
     const { client, gate, tokens } = setup([res(429, {}, { 'retry-after': '1' })], { max429Retries: 3 });
-    expect(await failure(collect(client.accounts(tokens)))).toBeInstanceOf(RateLimitedError);
+    expect(await failure(client.listAccounts(tokens))).toBeInstanceOf(RateLimitedError);
     expect(gate.pauses).toHaveLength(4);
   });
 
   it('5xx, resets and malformed bodies are retried up to maxRetries', async () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     const { client, transport, tokens } = setup([res(500), reset, res(200, '{"accountGroupSum'), res(200, accountsPage(['A']))], { maxRetries: 3 });
-    expect(await collect(client.accounts(tokens))).toHaveLength(1);
+    expect((await client.listAccounts(tokens)).accounts).toHaveLength(1);
     expect(transport.requests).toHaveLength(4);
 
     const bad = setup([res(503)], { maxRetries: 2 });
-    const err = await failure(collect(bad.client.accounts(bad.tokens)));
+    const err = await failure(bad.client.listAccounts(bad.tokens));
     expect(err).toBeInstanceOf(RetryLaterError);
     expect(bad.transport.requests).toHaveLength(3);
   });
 
   it('401: refreshes once and retries with the new token; a second 401 is final', async () => {
     const ok = setup([res(401), res(200, accountsPage(['A']))]);
-    await collect(ok.client.accounts(ok.tokens));
+    await ok.client.listAccounts(ok.tokens);
     expect(ok.tokens.refreshed).toEqual(['t0']);
     expect(ok.transport.requests.map((r) => r.headers.authorization)).toEqual(['Bearer t0', 'Bearer t1']);
 
     const twice = setup([res(401)]);
-    expect(await failure(collect(twice.client.accounts(twice.tokens)))).toBeInstanceOf(UnauthorizedError);
+    expect(await failure(twice.client.listAccounts(twice.tokens))).toBeInstanceOf(UnauthorizedError);
     expect(twice.transport.requests).toHaveLength(2);
     expect(twice.tokens.refreshed).toHaveLength(1);
   });
@@ -129,7 +96,7 @@ describe('CitiClient request rules (fake wire)', () => {
         throw new ReauthRequiredError('gone', { path: '/authCode/oauth2/refresh', status: 400, code: 'invalid_grant' });
       },
     };
-    expect(await failure(collect(s.client.accounts(tokens)))).toBeInstanceOf(ReauthRequiredError);
+    expect(await failure(s.client.listAccounts(tokens))).toBeInstanceOf(ReauthRequiredError);
     expect(s.transport.requests).toHaveLength(1);
   });
 
@@ -145,7 +112,12 @@ describe('CitiClient request rules (fake wire)', () => {
 
   it('an account repeated across pages (live offsets) is yielded once', async () => {
     const s = setup((req) => (req.path === '/v1/accounts' ? res(200, accountsPage(['A', 'B'], '2')) : res(200, accountsPage(['B', 'C']))));
-    expect((await collect(s.client.accounts(s.tokens))).map((a) => a.accountId)).toEqual(['A', 'B', 'C']);
+    expect((await s.client.listAccounts(s.tokens)).accounts.map((a) => a.accountId)).toEqual(['A', 'B', 'C']);
+  });
+
+  it('accounts() (deprecated, kept for the package API) yields what listAccounts lists', async () => {
+    const s = setup([res(200, accountsPage(['A', 'B']))]);
+    expect((await collect(s.client.accounts(s.tokens))).map((a) => a.accountId)).toEqual(['A', 'B']);
   });
 
   it('an abort stops the call at once, without retries', async () => {
@@ -154,14 +126,14 @@ describe('CitiClient request rules (fake wire)', () => {
       ac.abort(new Error('shutting down'));
       return res(503);
     });
-    const err = await failure(collect(s.client.accounts(s.tokens, { signal: ac.signal })));
+    const err = await failure(s.client.listAccounts(s.tokens, { signal: ac.signal }));
     expect((err as Error).message).toBe('shutting down');
     expect(s.transport.requests).toHaveLength(1);
   });
 
   it('reports every attempt to onRequest', async () => {
     const s = setup([res(503), Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET' }), res(200, accountsPage([]))]);
-    await collect(s.client.accounts(s.tokens));
+    await s.client.listAccounts(s.tokens);
     expect(s.events.map((e) => [e.status, e.attempt])).toEqual([
       [503, 1],
       ['error', 2],

@@ -1,36 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   AccountUnavailableError,
-  CitiClient,
   MalformedResponseError,
   WindowOutOfRangeError,
   bankToday,
   dialectFor,
   mayLoseDigits,
-  type HttpResponse,
 } from '../../../src/citi/index.ts';
-import { FakeTransport, RecordingGate, SeqTokens, res, type Responder } from './fake.ts';
-
-function setup(country: string, script: Responder | HttpResponse[]) {
-  const transport = new FakeTransport(script);
-  const client = new CitiClient({ baseUrl: 'https://citi.invalid/gcb/api', clientId: 'cid', clientSecret: 'cs', gate: new RecordingGate(), transport, country, retryBaseMs: 1, retryMaxMs: 2 });
-  return { client, transport, tokens: new SeqTokens() };
-}
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a failure');
-}
+import { collect, failure, fakeWire as setup, res } from './fakeWire.ts';
 
 describe('dialects: one per market, chosen by country code', () => {
   it('US is US v2; every other code is Asia-Pacific v1 with its own token path and time zone', () => {
@@ -89,7 +66,7 @@ describe('US v2 on the wire', () => {
             ],
           }),
     );
-    const accounts = await collect(client.accounts(tokens));
+    const accounts = (await client.listAccounts(tokens)).accounts;
     expect(transport.requests.map((r) => r.path)).toEqual(['/v2/accounts/details', '/v2/accounts']);
     expect(accounts.map((a) => [a.accountId, a.accountType, a.accountGroup, a.nickname, a.currentBalance, a.availableBalance])).toEqual([
       ['2016764541', 'creditCard', 'CREDITCARD', null, '610.41', null],

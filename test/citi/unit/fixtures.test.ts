@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   AccountUnavailableError,
-  CitiClient,
   RetryLaterError,
   UnauthorizedError,
   directionOf,
@@ -11,7 +10,19 @@ import {
   type CitiAccount,
   type HttpResponse,
 } from '../../../src/citi/index.ts';
-import { FakeTransport, RecordingGate, SeqTokens } from './fake.ts';
+import { collect, fakeWire, SeqTokens } from './fakeWire.ts';
+import {
+  CARD_ID,
+  LOAN_ID,
+  NO_BALANCES,
+  REPEATED_ID,
+  RETIREMENT_ID,
+  US_DOC_EXAMPLE_ACCOUNTS,
+  card,
+  checking,
+  loan,
+  retirement,
+} from '../../sync/usDocExampleAccounts.ts';
 
 /**
  * Golden tests (issue 11 item 10): every file in shared/fixtures, served on a fake wire and read by
@@ -44,35 +55,14 @@ function payload(name: string): string {
 const ok = (body: string): HttpResponse => ({ status: 200, headers: {}, body });
 
 function client(country: string, respond: (path: string) => HttpResponse) {
-  const transport = new FakeTransport((req) => respond(req.path));
-  return {
-    transport,
-    client: new CitiClient({ baseUrl: 'https://citi.invalid/gcb/api', clientId: 'cid', clientSecret: 'cs', gate: new RecordingGate(), transport, country, retryBaseMs: 1, retryMaxMs: 2 }),
-  };
+  return fakeWire(country, (req) => respond(req.path));
 }
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-const NONE = { current: null, available: null, outstanding: null, availableCredit: null, creditLimit: null, minimumDue: null, paymentDueDate: null, lastStatementBalance: null, principal: null, portfolioValue: null };
 
 /** An account without raw and the holdings' raw, for exact comparison. */
 function shown(a: CitiAccount) {
   const { raw: _raw, ...rest } = a;
   return { ...rest, holdings: a.holdings.map(({ raw: _r, ...h }) => h) };
 }
-
-const US_ID_REPEATED =
-  'da549a7cc86472ee05272c7bd0a4483f57174f2110e7ad961a267995031fda66c6d5475de467a65739750107b621e5a01be7cc0dc085a825fa384795904293f6';
-const US_CARD_ID =
-  '8035a60debb671e89bd451c9ad0f283e8f1b8868dd4dc65520ceb7bdfeb4142999f574c9db37917ef0edfae296745142543e3ad2bc034887f37212ecbde83ee0';
-const US_LOAN_ID =
-  'd8cf4b23b3a7f74fd441e93697c15fe2fe8714afdfa1d1dc619b1d2ccda41edfa965598333d790b1e2de05a4c55176094a0cc632ff4ddbe9704f10e787fa64f9';
-const US_RETIREMENT_ID =
-  'bd0fbd58e6e3d2fec034a0f4d8a41f8f0533b7f93a02a11d3fa80f7a66c62ebdd77d0dd67787d4e4f0e4949116937f429748535d1698ae0bab6e7122e884bb02';
 
 const TESTED = [
   'citi-au-token-response-2018.json',
@@ -94,103 +84,11 @@ describe('golden: every real Citi fixture parses into its expected rows', () => 
     const listing = await us.listAccounts(new SeqTokens());
     expect(transport.requests.map((r) => r.path)).toEqual(['/v2/accounts/details']);
     // One id is listed under four kinds: the first (checking) is kept, the others reported, not merged.
-    expect(listing.repeated).toEqual([{ accountId: US_ID_REPEATED, kept: 'checking', dropped: ['savings', 'lineOfCredit', 'brokerage'] }]);
+    expect(listing.repeated).toEqual([{ accountId: REPEATED_ID, kept: 'checking', dropped: ['savings', 'lineOfCredit', 'brokerage'] }]);
     expect(listing.notSynced).toEqual([]);
-    expect(listing.accounts.map(shown)).toEqual([
-      {
-        accountId: US_ID_REPEATED,
-        accountGroup: 'CHECKING',
-        accountType: 'checking',
-        productName: 'Business Checking',
-        productCode: null,
-        nickname: 'My checking account',
-        displayAccountNumber: 'XXXXXX9594',
-        currencyCode: 'USD',
-        status: 'ACTIVE',
-        classification: 'ASSET',
-        balanceType: 'ASSET',
-        balances: { ...NONE, current: '10000.25', available: '15000.25' },
-        holdings: [],
-        currentBalance: '10000.25',
-        availableBalance: '15000.25',
-        creditLimit: null,
-      },
-      {
-        accountId: US_CARD_ID,
-        accountGroup: 'CHECKING',
-        accountType: 'creditCard',
-        productName: 'Citi Rewards+? Card',
-        productCode: null,
-        nickname: null,
-        displayAccountNumber: 'XXXXXXXXXXXX7899',
-        currencyCode: 'USD',
-        status: 'ACTIVE',
-        classification: 'LIABILITY',
-        balanceType: 'LIABILITY',
-        balances: {
-          ...NONE,
-          current: '10000.25',
-          availableCredit: '15000',
-          creditLimit: '20000',
-          minimumDue: '1500',
-          paymentDueDate: '2017-03-27',
-          lastStatementBalance: '5000.25',
-        },
-        holdings: [],
-        currentBalance: '10000.25',
-        availableBalance: null,
-        creditLimit: '20000',
-      },
-      {
-        accountId: US_LOAN_ID,
-        accountGroup: 'CHECKING',
-        accountType: 'loan',
-        productName: 'Personal Loan',
-        productCode: null,
-        nickname: 'My personal loan',
-        displayAccountNumber: 'XXXXX1035',
-        currencyCode: 'USD',
-        status: null,
-        classification: 'LIABILITY',
-        balanceType: 'LIABILITY',
-        balances: { ...NONE, availableCredit: '9000', minimumDue: '400', paymentDueDate: '2017-03-27', principal: '10000' },
-        holdings: [],
-        currentBalance: '10000',
-        availableBalance: null,
-        creditLimit: null,
-      },
-      {
-        accountId: US_RETIREMENT_ID,
-        accountGroup: 'CHECKING',
-        accountType: 'retirement',
-        productName: 'Rollover IRA',
-        productCode: null,
-        nickname: null,
-        displayAccountNumber: 'XXX2766',
-        currencyCode: null,
-        status: 'ACTIVE',
-        classification: 'ASSET',
-        balanceType: 'ASSET',
-        balances: { ...NONE, portfolioValue: '9000.15' },
-        holdings: [
-          {
-            kind: 'plan-component',
-            key: 'Variable CD-2766',
-            symbol: null,
-            cusip: null,
-            name: 'Variable CD-2766',
-            quantity: null,
-            price: null,
-            value: '4676.36',
-            currencyCode: 'USD',
-            asOfDate: '2020-04-10',
-          },
-        ],
-        currentBalance: null,
-        availableBalance: null,
-        creditLimit: null,
-      },
-    ]);
+    // The accounts the storage tests are fed (test/sync/usDocExampleAccounts.ts), raw included:
+    // this golden test is what proves that hand-written list is what the client makes of the file.
+    expect(listing.accounts).toEqual([checking, card, loan, retirement]);
     // Raw keeps every field as sent, the decimal-string total included.
     expect(listing.accounts[1]?.raw).toMatchObject({ purchasesAPR: 23.45, ctdPurchaseBalanceAmount: 300.25 });
     expect(listing.accounts[2]?.raw.autoPayFlag).toBe(true);
@@ -199,44 +97,13 @@ describe('golden: every real Citi fixture parses into its expected rows', () => 
   it('US doc example, the accounts the repeated id hides: brokerage with its holding, line of credit, savings', async () => {
     // Served with the repeated id made unique per kind, every kind parses on its own.
     let n = 0;
-    const body = payload('citi-us-v2-accounts-details-doc-example.json').replaceAll(US_ID_REPEATED, () => `ID${n++}`);
+    const body = payload('citi-us-v2-accounts-details-doc-example.json').replaceAll(REPEATED_ID, () => `ID${n++}`);
     const { client: us } = client('US', () => ok(body));
     const listing = await us.listAccounts(new SeqTokens());
     expect(listing.repeated).toEqual([]);
-    expect(listing.accounts.map((a) => [a.accountId, a.accountType, a.status, a.currencyCode])).toEqual([
-      ['ID0', 'checking', 'ACTIVE', 'USD'],
-      ['ID1', 'savings', 'ACTIVE', 'USD'],
-      [US_CARD_ID, 'creditCard', 'ACTIVE', 'USD'],
-      [US_LOAN_ID, 'loan', null, 'USD'],
-      ['ID2', 'lineOfCredit', 'ACTIVE', 'USD'],
-      ['ID3', 'brokerage', null, null],
-      [US_RETIREMENT_ID, 'retirement', 'ACTIVE', null],
-    ]);
-    const [savings, loc, brokerage] = [listing.accounts[1]!, listing.accounts[4]!, listing.accounts[5]!];
-    expect(savings.balances).toEqual({ ...NONE, current: '10000.25', available: '15000.25' });
-    expect(savings.nickname).toBe('Personal Savings Account');
-    expect(loc.balances).toEqual({ ...NONE, availableCredit: '9000', minimumDue: '5000', principal: '10000' });
-    expect([loc.currentBalance, loc.balanceType]).toEqual(['10000', 'LIABILITY']);
-    expect(shown(brokerage)).toMatchObject({
-      productName: 'Brokerage IRA',
-      balanceType: 'ASSET',
-      balances: { ...NONE, portfolioValue: '3643150.72' },
-      currentBalance: null,
-      holdings: [
-        {
-          kind: 'holding',
-          key: 'CAIFX',
-          symbol: 'CAIFX',
-          cusip: '140194101',
-          name: 'American Funds Capital Income Builder.',
-          quantity: '100',
-          price: '32.41',
-          value: '324.1',
-          currencyCode: 'USD',
-          asOfDate: '2020-01-21',
-        },
-      ],
-    });
+    const ids = ['ID0', 'ID1', CARD_ID, LOAN_ID, 'ID2', 'ID3', RETIREMENT_ID];
+    expect(listing.accounts.map(shown)).toEqual(US_DOC_EXAMPLE_ACCOUNTS.map((a, i) => shown({ ...a, accountId: ids[i]! })));
+    const brokerage = listing.accounts[5]!;
     expect(brokerage.raw.totalPortfolioBalanceAmount).toBe('3643150.72');
     expect(brokerage.holdings[0]?.raw).toMatchObject({ changeInPrice: -0.015, holdingCategory: 'Equities' });
   });
@@ -259,7 +126,7 @@ describe('golden: every real Citi fixture parses into its expected rows', () => 
         status: 'ACTIVE',
         classification: 'LIABILITY',
         balanceType: 'LIABILITY',
-        balances: { ...NONE, outstanding: '0', availableCredit: '25613.63', creditLimit: '698000', minimumDue: '0' },
+        balances: { ...NO_BALANCES, outstanding: '0', availableCredit: '25613.63', creditLimit: '698000', minimumDue: '0' },
         holdings: [],
         currentBalance: '0',
         availableBalance: null,
@@ -278,7 +145,7 @@ describe('golden: every real Citi fixture parses into its expected rows', () => 
         classification: 'LIABILITY',
         balanceType: 'LIABILITY',
         // nextPaymentDate 9999-12-31 means "none".
-        balances: { ...NONE, outstanding: '1000000', minimumDue: '0', paymentDueDate: null },
+        balances: { ...NO_BALANCES, outstanding: '1000000', minimumDue: '0', paymentDueDate: null },
         holdings: [],
         currentBalance: '1000000',
         availableBalance: null,
@@ -296,7 +163,7 @@ describe('golden: every real Citi fixture parses into its expected rows', () => 
         status: 'NO_DEBIT_ACTIVITY',
         classification: 'ASSET',
         balanceType: 'ASSET',
-        balances: { ...NONE, current: '9743468.24', available: '9743468.24' },
+        balances: { ...NO_BALANCES, current: '9743468.24', available: '9743468.24' },
         holdings: [],
         currentBalance: '9743468.24',
         availableBalance: '9743468.24',
@@ -314,7 +181,7 @@ describe('golden: every real Citi fixture parses into its expected rows', () => 
         status: 'NO_DEBIT_ACTIVITY',
         classification: 'ASSET',
         balanceType: 'ASSET',
-        balances: { ...NONE, current: '-117.76', available: '-117.76' },
+        balances: { ...NO_BALANCES, current: '-117.76', available: '-117.76' },
         holdings: [],
         currentBalance: '-117.76',
         availableBalance: '-117.76',
@@ -353,7 +220,7 @@ describe('golden: every real Citi fixture parses into its expected rows', () => 
 
   it('2016 US v2 checking: a single object under the array key, DEBIT memo out, a 128-hex accountId', async () => {
     const { client: us } = client('US', () => ok(payload('citi-us-v2-checking-transaction-2016.json')));
-    const rows = await collect(us.transactions(new SeqTokens(), { accountId: US_ID_REPEATED, accountType: 'checking' }, '2016-04-01', '2016-04-30'));
+    const rows = await collect(us.transactions(new SeqTokens(), { accountId: REPEATED_ID, accountType: 'checking' }, '2016-04-01', '2016-04-30'));
     expect(rows.map(({ raw: _r, ...t }) => t)).toEqual([
       {
         transactionId: '0507777777777000001519171200000',
@@ -377,7 +244,7 @@ describe('golden: every real Citi fixture parses into its expected rows', () => 
         checkNumber: '1007',
       },
     ]);
-    expect(rows[0]?.raw).toMatchObject({ accountId: US_ID_REPEATED, transactionAmount: 12.22, debitCreditMemo: 'DEBIT', checkNumber: 1007 });
+    expect(rows[0]?.raw).toMatchObject({ accountId: REPEATED_ID, transactionAmount: 12.22, debitCreditMemo: 'DEBIT', checkNumber: 1007 });
   });
 
   it('AU token response (2018): the country in the token path, tokens, lifetimes and scope', async () => {

@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CitiClient, HttpTransport, RetryLaterError, TokenBucketGate } from '../../../src/citi/index.ts';
-import { SeqTokens } from './fake.ts';
+import { SeqTokens } from './fakeWire.ts';
 
 /**
  * Issue 10 item 8: a whole-request deadline and a body cap, against a hostile server on loopback.
@@ -113,9 +113,9 @@ describe('HttpTransport bounds', () => {
       onRequest: (e) => statuses.push(e.status),
     });
     try {
-      for await (const _ of client.accounts(new SeqTokens())) void _;
+      await client.listAccounts(new SeqTokens());
       const err = await (async () => {
-        for await (const _ of c2.accounts(new SeqTokens())) void _;
+        await c2.listAccounts(new SeqTokens());
       })().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RetryLaterError);
       expect((err as Error).message).toBe('request failed (CITI_REQUEST_DEADLINE) on /v1/accounts');

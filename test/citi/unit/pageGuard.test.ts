@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CitiClient, PageGuard, PagingLoopError, pageCapForWindow } from '../../../src/citi/index.ts';
-import { FakeTransport, RecordingGate, SeqTokens, res } from './fake.ts';
+import { PageGuard, PagingLoopError, pageCapForWindow, type CitiClient } from '../../../src/citi/index.ts';
+import { failure, fakeWire, res, SeqTokens, type Responder } from './fakeWire.ts';
 
 /** Issue 10 item 4: paging cycles end. */
 
@@ -69,13 +69,12 @@ describe('the client stops looping cursors (fake wire)', () => {
     return { pages, err: undefined };
   };
   // The fake wire pages in Asia-Pacific v1 (`/v1/...`, `nextStartIndex`): a client of that dialect.
-  const mk = (transport: FakeTransport) =>
-    new CitiClient({ baseUrl: 'https://citi.invalid/gcb/api', country: 'SG', clientId: 'c', clientSecret: 's', gate: new RecordingGate(), transport, retryBaseMs: 1, retryMaxMs: 2 });
+  const mk = (script: Responder) => fakeWire('SG', script);
 
   // The error names the walk's request without its cursor: the endpoint and the window.
   it('A → B → A: three requests, then PagingLoopError', async () => {
-    const transport = new FakeTransport((_req, n) => res(200, txPage(n, n % 2 === 0 ? 'A' : 'B')));
-    const { pages, err } = await walk(mk(transport), '2026-01-01', '2026-01-31');
+    const { client, transport } = mk((_req, n) => res(200, txPage(n, n % 2 === 0 ? 'A' : 'B')));
+    const { pages, err } = await walk(client, '2026-01-01', '2026-01-31');
     expect(err).toBeInstanceOf(PagingLoopError);
     expect((err as Error).message).toBe('Citi\'s paging looped on /v1/accounts/a1/transactions?transactionFromDate=2026-01-01&transactionToDate=2026-01-31: cursor "A" came back after 2 distinct cursors');
     expect(pages).toEqual(['', 'A']);
@@ -83,8 +82,8 @@ describe('the client stops looping cursors (fake wire)', () => {
   });
 
   it('an ever-increasing cursor: stopped at the window\'s page cap', async () => {
-    const transport = new FakeTransport((_req, n) => res(200, txPage(n, String(n + 1))));
-    const { pages, err } = await walk(mk(transport), '2026-01-01', '2026-01-31');
+    const { client, transport } = mk((_req, n) => res(200, txPage(n, String(n + 1))));
+    const { pages, err } = await walk(client, '2026-01-01', '2026-01-31');
     expect(err).toBeInstanceOf(PagingLoopError);
     expect((err as Error).message).toBe(
       "Citi's paging did not end on /v1/accounts/a1/transactions?transactionFromDate=2026-01-01&transactionToDate=2026-01-31: more than 131 pages (130 distinct cursors), the most this walk may take",
@@ -94,10 +93,8 @@ describe('the client stops looping cursors (fake wire)', () => {
   });
 
   it('the accounts list loops too: stopped', async () => {
-    const transport = new FakeTransport((_req, n) => res(200, { accountGroupSummary: [], nextStartIndex: n % 2 === 0 ? 'A' : 'B' }));
-    const err = await (async () => {
-      for await (const _ of mk(transport).accounts(new SeqTokens())) void _;
-    })().catch((e: unknown) => e);
+    const { client, transport, tokens } = mk((_req, n) => res(200, { accountGroupSummary: [], nextStartIndex: n % 2 === 0 ? 'A' : 'B' }));
+    const err = await failure(client.listAccounts(tokens));
     expect(err).toBeInstanceOf(PagingLoopError);
     expect(transport.requests).toHaveLength(3);
   });

@@ -1,4 +1,10 @@
-import type { AccessTokenProvider, HttpRequest, HttpResponse, RequestGate, Transport } from '../../../src/citi/index.ts';
+/**
+ * The fake wire of the client's unit tests: a scripted transport, a gate that never waits, tokens
+ * that count, and `fakeWire` to put a client of one market on them.
+ */
+import { CitiClient, type CitiClientOptions } from '../../../src/citi/client.ts';
+import type { AccessTokenProvider, HttpRequest, HttpResponse, RequestEvent, RequestGate, Transport } from '../../../src/citi/index.ts';
+export { collect, failure } from '../../helpers/async.ts';
 
 export type Responder = (req: HttpRequest, n: number) => HttpResponse | Error | Promise<HttpResponse | Error>;
 
@@ -47,3 +53,27 @@ export class SeqTokens implements AccessTokenProvider {
     return `t${this.n}`;
   }
 }
+
+/**
+ * A client of `country`'s dialect on a scripted wire: no gate waits, 1–2 ms backoffs, every request
+ * and every attempt's event recorded. `over` changes any client option (a logger, a clock, limits).
+ */
+export function fakeWire(country: string, script: Responder | Array<HttpResponse | Error>, over: Partial<CitiClientOptions> = {}) {
+  const transport = new FakeTransport(script);
+  const gate = new RecordingGate();
+  const events: RequestEvent[] = [];
+  const client = new CitiClient({
+    baseUrl: 'https://citi.invalid/gcb/api',
+    clientId: 'cid',
+    clientSecret: 'csecret',
+    gate,
+    transport,
+    country,
+    retryBaseMs: 1,
+    retryMaxMs: 2,
+    onRequest: (e) => events.push(e),
+    ...over,
+  });
+  return { client, transport, gate, events, tokens: new SeqTokens() };
+}
+
