@@ -11,6 +11,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build also writes the embedded database's migrated template, keyed by these migrations.
+COPY scripts ./scripts
+COPY migrations ./migrations
 RUN npm run build
 
 FROM node:24-bookworm-slim AS deps

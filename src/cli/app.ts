@@ -23,9 +23,16 @@ export function loggerFor(cfg: Config): Logger {
   return createLogger({ level: cfg.LOG_LEVEL, pretty: Boolean(process.stderr.isTTY), color: cfg.NO_COLOR === undefined });
 }
 
-export async function openApp(cfg: Config, logger: Logger, opts: { requireMigrated?: boolean } = {}): Promise<App> {
+export async function openApp(cfg: Config, logger: Logger, opts: { requireMigrated?: boolean; fromMigratedTemplate?: boolean } = {}): Promise<App> {
   const poolSize = poolSizeFor(cfg.CITI_ACCOUNT_CONCURRENCY, cfg.CITI_WINDOW_CONCURRENCY);
-  const db = await openDatabase({ url: cfg.DATABASE_URL, dataDir: join(cfg.CITI_SYNC_DATA_DIR, 'db'), applicationName: 'citi-sync', poolSize, logger });
+  const db = await openDatabase({
+    url: cfg.DATABASE_URL,
+    dataDir: join(cfg.CITI_SYNC_DATA_DIR, 'db'),
+    applicationName: 'citi-sync',
+    poolSize,
+    logger,
+    fromMigratedTemplate: opts.fromMigratedTemplate,
+  });
   if (opts.requireMigrated !== false) {
     try {
       await checkMigrated(db);

@@ -15,6 +15,13 @@ export interface OpenDatabaseOptions {
   applicationName?: string;
   /** Receives errors of idle pooled connections (e.g. a server restart). */
   logger?: Logger;
+  /**
+   * Embedded only: a fresh directory starts as a copy of the package's migrated template when its
+   * migrations match (src/db/embeddedTemplate.ts), instead of initdb. For callers that migrate
+   * right after opening; the others must still find a fresh directory unmigrated.
+   * @defaultValue false
+   */
+  fromMigratedTemplate?: boolean;
 }
 
 export const DEFAULT_DATA_DIR = './.citi-sync/db';
@@ -26,5 +33,5 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   }
   // PGlite is loaded only when used: its WebAssembly module is large.
   const { openPglite } = await import('./pglite.ts');
-  return openPglite(opts.dataDir ?? DEFAULT_DATA_DIR, { logger: opts.logger });
+  return openPglite(opts.dataDir ?? DEFAULT_DATA_DIR, { logger: opts.logger, ...(opts.fromMigratedTemplate ? { template: {} } : {}) });
 }

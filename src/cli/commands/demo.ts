@@ -44,7 +44,9 @@ export function registerDemo(program: Command, config: () => Config): void {
       const out = process.stdout;
       out.write(`Citi sandbox running at ${sandbox.url} (seed ${o.seed})\n`);
       const client = clientFrom(cfg, logger);
-      const app = await openApp(cfg, logger, { requireMigrated: false });
+      // A fresh embedded directory starts from the build's migrated template (no initdb); migrate
+      // below still checks it, and does everything when there is no matching template.
+      const app = await openApp(cfg, logger, { requireMigrated: false, fromMigratedTemplate: true });
       try {
         await migrate(app.db);
         out.write(`Database: ${app.db.kind === 'pglite' ? `embedded Postgres in ${cfg.CITI_SYNC_DATA_DIR}/db (set DATABASE_URL to use your own)` : 'DATABASE_URL'}\n`);
