@@ -158,3 +158,17 @@ export function isLoopbackHost(hostname: string): boolean {
   if (isIPv6(host)) return host === '::1' || host === '0:0:0:0:0:0:0:1';
   return false;
 }
+
+/**
+ * True for a Host header naming a loopback address (or none, as HTTP/1.0 may send). A server bound
+ * to loopback checks it: DNS rebinding points a web page's own name at 127.0.0.1, so only the Host
+ * header tells the browser's request from a local client's.
+ */
+export function isLoopbackHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  try {
+    return isLoopbackHost(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
+}

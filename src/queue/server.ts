@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Queue } from 'bullmq';
 import type { Logger } from '../log/logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
-import { isLoopbackHost } from '../config/load.ts';
+import { isLoopbackHost, isLoopbackHostHeader } from '../config/load.ts';
 import { messageOf } from '../log/errorText.ts';
 
 export interface OpsServerOptions {
@@ -126,16 +126,6 @@ export function presentsToken(req: IncomingMessage, token: string): boolean {
   if (presented === undefined) return false;
   const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
   return timingSafeEqual(digest(presented), digest(token));
-}
-
-/** True for a Host header naming a loopback address (or none, as HTTP/1.0 may send). */
-export function isLoopbackHostHeader(host: string | undefined): boolean {
-  if (host === undefined) return true;
-  try {
-    return isLoopbackHost(new URL(`http://${host}`).hostname);
-  } catch {
-    return false;
-  }
 }
 
 /** bull-board on express, loaded only when asked for (it is a large dependency tree). */
