@@ -207,10 +207,12 @@ export function snippetOf(value: unknown): string {
       s = String(value);
     }
   }
-  // JSON escapes C0 controls but not DEL or C1 (U+009B is a CSI in some terminals). Masked before it is
-  // cut, so no part of a credential survives the cut.
-  s = maskCredentials(oneLine(s));
-  return s.length > SNIPPET_MAX ? `${s.slice(0, SNIPPET_MAX - 1)}…` : s;
+  // JSON escapes C0 controls but not DEL or C1 (U+009B is a CSI in some terminals). Masked before the
+  // final cut (so no part of a credential survives it), on a prefix long enough that a credential
+  // reaching into the snippet is still a long run there (a 16 MB body is not scanned whole).
+  const long = s.length > SNIPPET_MAX;
+  s = maskCredentials(oneLine(long ? s.slice(0, SNIPPET_MAX + 256) : s));
+  return long || s.length > SNIPPET_MAX ? `${s.slice(0, SNIPPET_MAX - 1)}…` : s;
 }
 
 function joinPath(prefix: string, rest: string): string {
