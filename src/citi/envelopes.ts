@@ -1,9 +1,9 @@
 import { isLosslessNumber } from 'lossless-json';
-import { InvalidFieldError, snippetOf } from './errors.ts';
+import { InvalidFieldError, maskCredentials, snippetOf } from './errors.ts';
 import { plainJson } from './json.ts';
 import { keyList, normalizeAccount, normalizeAccountObject } from './normalize.ts';
 import { within } from './parse.ts';
-import { isPlainObject } from './text.ts';
+import { isPlainObject, oneLine } from './text.ts';
 import type { CitiAccount, CitiNotSynced } from './types.ts';
 
 /**
@@ -62,7 +62,9 @@ function readGroup(group: unknown, page: AccountsPage): void {
       });
     } else if (Array.isArray(value) && value.some(isPlainObject)) {
       // An array of objects we do not know may be accounts we would silently miss: say so.
-      throw new InvalidFieldError(key, `unknown account array in group ${accountGroup ?? '(unnamed)'}; found keys: ${keyList(group)}`, snippetOf(value));
+      // The group's name is Citi's text: bounded and credentials masked, like a snippet.
+      const name = accountGroup === null ? '(unnamed)' : maskCredentials(oneLine(accountGroup)).slice(0, 60);
+      throw new InvalidFieldError(key, `unknown account array in group ${name}; found keys: ${keyList(group)}`, snippetOf(value));
     }
   }
 }

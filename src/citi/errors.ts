@@ -182,6 +182,18 @@ export class InvalidAmountError extends InvalidFieldError {
 
 const SNIPPET_MAX = 120;
 
+/**
+ * A body that is not what was asked for may echo the request (a misrouted base URL, an echo service, a
+ * proxy's error page quoting the headers): its snippet then held the bearer token, and went to the
+ * log, sync_runs and the webhook. Runs of token characters (base64url, JWT, hex) at least 24 long that
+ * mix letters and digits are masked; words, key names, amounts and numeric ids (digits only) stay.
+ */
+const OPAQUE_RUN = /[\w.~+/=-]{24,}/g;
+
+export function maskCredentials(s: string): string {
+  return s.replace(OPAQUE_RUN, (run) => (/[0-9]/.test(run) && /[A-Za-z]/.test(run) ? '[redacted]' : run));
+}
+
 /** A short, printable rendering of a value for an error message: JSON, cut to 120 characters. */
 export function snippetOf(value: unknown): string {
   let s: string;
@@ -195,9 +207,12 @@ export function snippetOf(value: unknown): string {
       s = String(value);
     }
   }
-  // JSON escapes C0 controls but not DEL or C1 (U+009B is a CSI in some terminals).
-  s = oneLine(s);
-  return s.length > SNIPPET_MAX ? `${s.slice(0, SNIPPET_MAX - 1)}…` : s;
+  // JSON escapes C0 controls but not DEL or C1 (U+009B is a CSI in some terminals). Masked before the
+  // final cut (so no part of a credential survives it), on a prefix long enough that a credential
+  // reaching into the snippet is still a long run there (a 16 MB body is not scanned whole).
+  const long = s.length > SNIPPET_MAX;
+  s = maskCredentials(oneLine(long ? s.slice(0, SNIPPET_MAX + 256) : s));
+  return long || s.length > SNIPPET_MAX ? `${s.slice(0, SNIPPET_MAX - 1)}…` : s;
 }
 
 function joinPath(prefix: string, rest: string): string {

@@ -1,12 +1,12 @@
 import { balancesOf, holdingsOf } from './balances.ts';
-import { InvalidFieldError, snippetOf } from './errors.ts';
+import { InvalidFieldError, maskCredentials, snippetOf } from './errors.ts';
 import { plainJson } from './json.ts';
 import { toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts';
 import { checkShape, within } from './parse.ts';
 import { accountSchema, statementBodySchema, statementRefSchema, transactionSchema } from './schemas.ts';
 import { directionOf, signedAmount } from './signs.ts';
 import { type SyntheticKeyCounter, contentKey, syntheticKey } from './syntheticKeys.ts';
-import { isPlainObject, cleanJson } from './text.ts';
+import { isPlainObject, cleanJson, oneLine } from './text.ts';
 import type { CitiAccount, CitiStatement, CitiStatementRef, CitiTransaction } from './types.ts';
 
 export { within } from './parse.ts';
@@ -71,7 +71,10 @@ export function normalizeAccount(entry: unknown, accountGroup: string | null = n
 /** The keys of an object, for "found keys: …" messages (bounded: a hostile body may have thousands). */
 export function keyList(o: Record<string, unknown>): string {
   const keys = Object.keys(o);
-  const shown = keys.slice(0, 12).map((k) => (k.length > 40 ? `${k.slice(0, 39)}…` : k));
+  const shown = keys.slice(0, 12).map((key) => {
+    const k = maskCredentials(oneLine(key));
+    return k.length > 40 ? `${k.slice(0, 39)}…` : k;
+  });
   return keys.length === 0 ? '(none)' : shown.join(', ') + (keys.length > shown.length ? `, … (${keys.length} keys)` : '');
 }
 

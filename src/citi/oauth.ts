@@ -29,6 +29,15 @@ export const DEFAULT_SCOPE = 'accounts_details_transactions customers_profiles';
 /** §1: refresh tokens live 30 days; used when the response omits `refresh_token_expires_in`. */
 const DEFAULT_REFRESH_TTL_S = 30 * 24 * 3600;
 
+/**
+ * Longest lifetimes believed (§1 says 30 minutes and 30 days). A larger `expires_in` (1e20, sent by a
+ * broken or hostile server) made an Invalid Date that Postgres refused while storing the rotated
+ * refresh token, so the refresh Citi had already done was rolled back and the grant lost. A token
+ * believed too long costs one 401 and a refresh, never the grant.
+ */
+export const MAX_ACCESS_TTL_S = 24 * 3600;
+export const MAX_REFRESH_TTL_S = 366 * 24 * 3600;
+
 export interface AuthorizeUrlOptions {
   redirectUri: string;
   state: string;
@@ -129,8 +138,8 @@ export class CitiOAuth {
       return {
         accessToken: t.access_token,
         refreshToken: t.refresh_token,
-        expiresAt: new Date(now + t.expires_in * 1000),
-        refreshTokenExpiresAt: new Date(now + (t.refresh_token_expires_in ?? DEFAULT_REFRESH_TTL_S) * 1000),
+        expiresAt: new Date(now + Math.min(t.expires_in, MAX_ACCESS_TTL_S) * 1000),
+        refreshTokenExpiresAt: new Date(now + Math.min(t.refresh_token_expires_in ?? DEFAULT_REFRESH_TTL_S, MAX_REFRESH_TTL_S) * 1000),
         ...(t.scope ? { scope: t.scope } : {}),
       };
     });

@@ -165,8 +165,10 @@ export const statementRefSchema = z.looseObject({
 });
 
 export const statementListSchema = z.looseObject({
-  // Rows stay records here; normalize.ts validates each so errors name the row index.
-  statementList: z.preprocess((v) => (v === null || v === undefined ? [] : v), arrayOrOne(looseRecord)),
+  // Rows stay records here; normalize.ts validates each so errors name the row index. Null is an
+  // empty list; a body without the key (another envelope, an error object sent with 200) is
+  // malformed, never read as "no statements".
+  statementList: z.preprocess((v) => (v === null ? [] : v), arrayOrOne(looseRecord)),
   nextStartIndex: cursor,
 });
 

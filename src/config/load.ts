@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -61,11 +61,39 @@ function valueOf(key: string, env: NodeJS.ProcessEnv, fromFile: Record<string, s
   const path = env[fileKey] ?? fromFile[fileKey];
   if (path === undefined || path === '') return direct;
   if (direct !== undefined && direct !== '') throw new ConfigError(key, `set ${key} or ${fileKey}, not both`);
+  // A trailing newline is how most editors and `echo` end a file; it is never part of a secret.
+  return readSettingFile(fileKey, path).replace(/\r?\n$/, '');
+}
+
+/** Largest file a setting is read from: a CA bundle is a few hundred KB, a secret a few bytes. */
+export const MAX_SETTING_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A setting's file, bounded: only a regular file (a Docker or Kubernetes secret is one) of at most
+ * MAX_SETTING_FILE_BYTES. `/dev/zero` was read until memory ran out and a FIFO blocked start-up
+ * forever, neither naming the key. Opened non-blocking so a FIFO is refused, not waited on.
+ */
+export function readSettingFile(key: string, path: string): string {
+  let fd: number;
   try {
-    // A trailing newline is how most editors and `echo` end a file; it is never part of a secret.
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    throw new ConfigError(fileKey, `cannot read file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(key, `cannot read file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new ConfigError(key, `cannot read file ${path} (${stat.isDirectory() ? 'EISDIR' : 'not a regular file'})`);
+    if (stat.size > MAX_SETTING_FILE_BYTES) throw new ConfigError(key, `file ${path} is larger than ${MAX_SETTING_FILE_BYTES} bytes`);
+    const buf = Buffer.alloc(MAX_SETTING_FILE_BYTES + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_SETTING_FILE_BYTES) throw new ConfigError(key, `file ${path} is larger than ${MAX_SETTING_FILE_BYTES} bytes`);
+    return buf.subarray(0, n).toString('utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(key, `cannot read file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -95,11 +123,7 @@ function readTls(cfg: EnvConfig): TlsFiles | undefined {
 /** Accepts a PEM file path or the PEM text itself (handy in container secrets). */
 function readPem(key: string, value: string): string {
   if (value.includes('-----BEGIN')) return value;
-  try {
-    return readFileSync(value, 'utf8');
-  } catch (err) {
-    throw new ConfigError(key, `cannot read file ${value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  return readSettingFile(key, value);
 }
 
 /** Fails at start-up, naming the key, when a command needs a setting that has no default. */
@@ -133,4 +157,18 @@ export function isLoopbackHost(hostname: string): boolean {
   if (isIPv4(host)) return host.startsWith('127.');
   if (isIPv6(host)) return host === '::1' || host === '0:0:0:0:0:0:0:1';
   return false;
+}
+
+/**
+ * True for a Host header naming a loopback address (or none, as HTTP/1.0 may send). A server bound
+ * to loopback checks it: DNS rebinding points a web page's own name at 127.0.0.1, so only the Host
+ * header tells the browser's request from a local client's.
+ */
+export function isLoopbackHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  try {
+    return isLoopbackHost(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
 }

@@ -10,6 +10,12 @@ const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*)@/gi;
 export const MASK = '***';
 
 /**
+ * Query parameters that carry a secret: node-postgres and ioredis both take `?password=` (and pg
+ * `?sslpassword=`) as well as the userinfo, and an error printed `postgres://u@h/db?password=…` whole.
+ */
+const SECRET_PARAM = /([?&](?:password|pass|pwd|sslpassword|passphrase|secret|client_secret|token|access_token|api_?key)=)[^&#\s"']*/gi;
+
+/**
  * A value that is meant to be one URL, with its password masked (`postgres://u:***@h/db`). A user
  * part without a password is masked too: alone, it is often the secret (`https://<token>@host`).
  * The value may be too broken to parse (`postgres:/u:pw@h`, a slash missing): whatever precedes
@@ -23,9 +29,11 @@ export function redactUrl(url: string): string {
 
 /** Every URL inside `text` with its credentials masked; the rest of the text is unchanged. */
 export function redactUrlsIn(text: string): string {
-  return text.replace(USERINFO, (_m, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(':');
-    if (colon < 0) return userinfo === '' ? `${scheme}@` : `${scheme}${MASK}@`;
-    return `${scheme}${userinfo.slice(0, colon)}:${MASK}@`;
-  });
+  return text
+    .replace(USERINFO, (_m, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':');
+      if (colon < 0) return userinfo === '' ? `${scheme}@` : `${scheme}${MASK}@`;
+      return `${scheme}${userinfo.slice(0, colon)}:${MASK}@`;
+    })
+    .replace(SECRET_PARAM, (_m, name: string) => `${name}${MASK}`);
 }

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Queue } from 'bullmq';
 import type { Logger } from '../log/logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { isLoopbackHost, isLoopbackHostHeader } from '../config/load.ts';
 import { messageOf } from '../log/errorText.ts';
 
 export interface OpsServerOptions {
@@ -45,7 +46,15 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       res.end('internal error\n');
     });
   });
+  // Bound to loopback, only loopback names may be asked for: a web page whose name was re-pointed at
+  // 127.0.0.1 (DNS rebinding) reached /metrics, /healthz and the dashboard's jobs from the browser.
+  const loopbackOnly = isLoopbackHost(opts.host ?? DEFAULT_OPS_HOST);
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (loopbackOnly && !isLoopbackHostHeader(req.headers.host)) {
+      res.writeHead(421, { 'content-type': 'text/plain' });
+      res.end('this port serves loopback names only (127.0.0.1, localhost, [::1])\n');
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
       const body = await opts.metrics.registry.metrics();

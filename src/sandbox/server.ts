@@ -13,7 +13,7 @@ import { ADMIN_PREFIX, handleAdmin } from './admin.ts';
 import { authorizeDecision, authorizeGet, DECISION_PATH, type AuthorizeDeps } from './authorize.ts';
 import { isoDay, parseDay } from './dates.ts';
 import { FaultInjector, type FaultPlan } from './faults.ts';
-import { badRequest, citiError, gatewayNotFound, headerValue, inErrorList, readBody, type Reply } from './http.ts';
+import { badRequest, citiError, gatewayNotFound, headerValue, inErrorList, json, readBody, type Reply } from './http.ts';
 import { dayIn, marketOf } from './market.ts';
 import { OAuthState } from './oauth.ts';
 import { RateLimiter } from './rateLimit.ts';
@@ -24,6 +24,7 @@ import { tokenEndpoint, type TokenEndpoint } from './tokenRoutes.ts';
 import { truthOf } from './truth.ts';
 import type { Sandbox, SandboxOptions } from './types.ts';
 import { World } from './world.ts';
+import { isLoopbackHost, isLoopbackHostHeader } from '../config/load.ts';
 import { messageOf } from '../log/errorText.ts';
 
 export const BASE_PATH = '/gcb/api';
@@ -169,6 +170,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
+    // Bound to loopback, only loopback names are served: through DNS rebinding a web page could read
+    // /__sandbox/info (the client secret, which CITI_CLIENT_SECRET may set) and mint tokens.
+    if (loopbackOnly && !isLoopbackHostHeader(req.headers.host)) {
+      send(res, json(421, { error: 'this sandbox serves loopback names only (127.0.0.1, localhost, [::1])' }));
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const path = url.pathname;
     if (path.startsWith(ADMIN_PREFIX)) {
@@ -198,6 +205,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     logger?.info({ method: req.method, route, status, ms: Date.now() - started }, 'sandbox request');
   }
 
+  const loopbackOnly = isLoopbackHost(host);
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger?.info({ err: messageOf(err) }, 'sandbox handler failed');

@@ -11,6 +11,9 @@ import type { Account } from './model.ts';
 import { addPending, MAX_PENDING_DAYS, stepAccount } from './simulate.ts';
 import type { SandboxProfile, SandboxUser } from './types.ts';
 
+/** Ten years: more than any test or benchmark moves the clock by. */
+export const MAX_ADVANCE_DAYS = 3660;
+
 export class World {
   readonly users: SandboxUser[];
   readonly accounts: Account[];
@@ -40,9 +43,14 @@ export class World {
     return this.day;
   }
 
-  /** The world moves on `days` days (whole days; 0 is a no-op). */
+  /**
+   * The world moves on `days` days (whole days; 0 is a no-op; at most MAX_ADVANCE_DAYS at once: a
+   * million, sent to the admin API by any local process, blocked the server for half a minute).
+   */
   advance(days: number): void {
-    if (!Number.isInteger(days) || days < 0) throw new RangeError(`advance(days) needs a whole number >= 0, got ${days}`);
+    if (!Number.isInteger(days) || days < 0 || days > MAX_ADVANCE_DAYS) {
+      throw new RangeError(`advance(days) needs a whole number from 0 to ${MAX_ADVANCE_DAYS}, got ${days}`);
+    }
     this.runUntil(this.day + days);
   }
 

@@ -8,7 +8,7 @@ import { forgetWindows, planWindows, readSyncState, type WindowCheckpoint } from
 import { addRunWarnings, closeInterruptedRuns, finishAccountRun, startRun } from './sql/runs.ts';
 import { linkPostedToPendings } from './sql/transactions.ts';
 import { PageQueue } from './pageQueue.ts';
-import { DEFAULT_BATCH, drainPages, type FetchedPage } from './transactionWriter.ts';
+import { DEFAULT_BATCH, drainPages, pageWeight, type FetchedPage } from './transactionWriter.ts';
 import { syncStatements } from './statements.ts';
 import type { StoredAccount } from './sql/accounts.ts';
 import { emptyCounts, type AccountResult, type SyncDeps, type SyncOptions } from './types.ts';
@@ -174,7 +174,7 @@ async function walkWindow(
         keyState: keys.isEmpty() ? undefined : keys.toJSON(),
         ...(last ? { seenPending: [...seenPending] } : {}),
       },
-      Math.max(1, page.rows.length),
+      pageWeight(page.rows),
     );
   }
 }

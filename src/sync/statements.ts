@@ -12,6 +12,9 @@ export const STATEMENTS_NOT_OFFERED = 'statements not offered for this account (
  */
 export const STATEMENTS_RECHECK_MS = 30 * 86_400_000;
 
+/** New statements fetched in one sync (two years of monthly statements); more wait for the next. */
+export const MAX_STATEMENTS_PER_SYNC = 24;
+
 /**
  * Card statements are immutable once issued: list them, fetch only the ones not stored yet. Only
  * markets that offer statements are asked (contract §5); a 404 on the listing means "not offered"
@@ -45,9 +48,14 @@ export async function syncStatements(
     return 0;
   }
   if (notOfferedAt) await markStatementsNotOffered(db, connectionId, account.accountId, null);
+  // Each statement once (a listing may repeat one), and a bounded number per sync: the listing's
+  // length is Citi's, and a 16 MB page of ids was as many requests in one sync.
+  const wanted = [...new Map(refs.filter((r) => !have.has(r.statementId)).map((r) => [r.statementId, r])).values()];
+  if (wanted.length > MAX_STATEMENTS_PER_SYNC) {
+    result.warnings = [...(result.warnings ?? []), `${wanted.length - MAX_STATEMENTS_PER_SYNC} statements left for the next sync (at most ${MAX_STATEMENTS_PER_SYNC} fetched per sync)`];
+  }
   let added = 0;
-  for (const item of refs) {
-    if (have.has(item.statementId)) continue;
+  for (const item of wanted.slice(0, MAX_STATEMENTS_PER_SYNC)) {
     // The statement's transactions are the account's own, already synced: the summary is what is new.
     const s = await client.statement(tokens, account.accountId, item.statementId, { transactions: false });
     await insertStatement(db, connectionId, account.accountId, s);

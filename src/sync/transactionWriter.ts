@@ -43,6 +43,38 @@ export interface BatchSettings {
  */
 export const DEFAULT_BATCH: BatchSettings = { minRows: 1_000, maxRows: 2_000, lingerMs: 100 };
 
+/**
+ * Characters of a row's text counted as one row of weight. An ordinary row (a few hundred characters
+ * of JSON) weighs 1, so batches and the queue are bounded in rows as before; a row carrying a long
+ * text weighs more. Rows alone did not bound memory: pages of 50 rows of 300,000 characters each
+ * (every page within CITI_MAX_BODY_BYTES) made a 2,000-row batch whose COPY text passed V8's longest
+ * string (RangeError: Invalid string length), so the account failed on every run, holding ~2 GB.
+ */
+export const CHARS_PER_ROW_WEIGHT = 4096;
+
+/**
+ * A fetched page's weight in the queue and in batches: its rows, or the length of their text (every
+ * string and key of each raw payload, which the stored columns repeat) in CHARS_PER_ROW_WEIGHT units,
+ * whichever is more. Iterative: the payload's depth is bounded by the parser, but no recursion needed.
+ */
+export function pageWeight(rows: readonly CitiTransaction[]): number {
+  let chars = 0;
+  const stack: unknown[] = rows.map((r) => r.raw);
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') chars += v.length;
+    else if (Array.isArray(v)) for (const child of v) stack.push(child);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        chars += k.length;
+        stack.push(child);
+      }
+    }
+  }
+  // Twice: the text is written once in its columns and once in the raw JSON of the COPY line.
+  return Math.max(1, rows.length, Math.ceil((2 * chars) / CHARS_PER_ROW_WEIGHT));
+}
+
 export interface BatchWritten extends RowCounts {
   pages: FetchedPage[];
 }

@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { MAX_SETTING_FILE_BYTES } from '../../src/config/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'citi-sync-secrets-'));
 function secretFile(name: string, text: string): string {
@@ -39,6 +41,20 @@ describe('KEY_FILE settings', () => {
     expect(() => loadConfig({ dotenvPath: null, env })).toThrow(
       new ConfigError('CITI_SYNC_ENCRYPTION_KEY_FILE', `cannot read file ${join(dir, 'missing')} (ENOENT)`),
     );
+  });
+
+  it('reads only a regular file of bounded size: /dev/zero, a FIFO and a huge file fail at once, naming the key', () => {
+    // /dev/zero was read until memory ran out; a FIFO blocked start-up forever.
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const huge = secretFile('huge', 'x'.repeat(MAX_SETTING_FILE_BYTES + 1));
+    for (const [path, why] of [['/dev/zero', 'not a regular file'], [fifo, 'not a regular file'], [dir, 'EISDIR']] as const) {
+      expect(() => loadConfig({ dotenvPath: null, env: { CITI_CLIENT_SECRET_FILE: path } })).toThrow(new ConfigError('CITI_CLIENT_SECRET_FILE', `cannot read file ${path} (${why})`));
+    }
+    expect(() => loadConfig({ dotenvPath: null, env: { CITI_CLIENT_SECRET_FILE: huge } })).toThrow(
+      new ConfigError('CITI_CLIENT_SECRET_FILE', `file ${huge} is larger than ${MAX_SETTING_FILE_BYTES} bytes`),
+    );
+    expect(() => loadConfig({ dotenvPath: null, env: { CITI_TLS_CA: '/dev/zero' } })).toThrow(new ConfigError('CITI_TLS_CA', 'cannot read file /dev/zero (not a regular file)'));
   });
 
   it('an empty file is an unset setting; a flag still wins over a file', () => {

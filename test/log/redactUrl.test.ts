@@ -11,6 +11,11 @@ describe('redactUrl: the one URL redactor', () => {
     ['postgres://h/db', 'postgres://h/db'],
     ['postgres:u:pw@h/db', '***@h/db'],
     ['not a url', 'not a url'],
+    // node-postgres and ioredis take the password from the query too.
+    ['postgres://u@h/db?password=hunter2&sslmode=require', 'postgres://***@h/db?password=***&sslmode=require'],
+    ['postgres://u@h/db?sslpassword=k3y', 'postgres://***@h/db?sslpassword=***'],
+    ['redis://127.0.0.1:6390/?PASSWORD=hunter2', 'redis://127.0.0.1:6390/?PASSWORD=***'],
+    ['postgres://u:pw@h/db?application_name=x', 'postgres://u:***@h/db?application_name=x'],
   ])('%s → %s', (input, output) => {
     expect(redactUrl(input)).toBe(output);
   });

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,26 @@ describe('ops port: bind address and dashboard access', () => {
       console.log('no non-loopback IPv4 interface on this machine: the bind address is checked by its value only');
     } else {
       await expect(fetch(`http://${external.address}:${port}/metrics`)).rejects.toThrow();
+    }
+  });
+
+  it('bound to loopback, answers loopback names only: a rebound DNS name (a web page in a browser) gets 421', async () => {
+    const base = await serve();
+    const port = Number(new URL(base).port);
+    const get = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const path of ['/metrics', '/healthz', '/admin/queues/api/queues']) {
+      expect(await get(path, `attacker.example:${port}`)).toBe(421);
+      expect(await get(path, `127.0.0.1.attacker.example:${port}`)).toBe(421);
+      expect(await get(path, `localhost:${port}`)).toBe(200);
+      expect(await get(path, `[::1]:${port}`)).toBe(200);
     }
   });
 

@@ -34,6 +34,22 @@ describe('admin API', () => {
     expect((await admin(sb, 'POST', 'users/nobody/tokens')).status).toBe(400);
   });
 
+  it('is no tool for a neighbour: a rebound DNS name gets 421, and the clock moves at most ten years at once', async () => {
+    // Through DNS rebinding a web page read /__sandbox/info (the client secret) and minted tokens; a
+    // million days blocked the server for half a minute.
+    const origin = new URL(sb.url).origin;
+    const viaName = await request(`${origin}/__sandbox/info`, { headers: { host: 'attacker.example' } });
+    expect(viaName.statusCode).toBe(421);
+    expect(await viaName.body.text()).not.toContain(sb.clientSecret);
+    expect((await request(`${origin}/__sandbox/users/user-1/tokens`, { method: 'POST', headers: { host: 'attacker.example' } })).statusCode).toBe(421);
+    expect((await request(`${origin}/__sandbox/info`, { headers: { host: `localhost:${sb.port}` } })).statusCode).toBe(200);
+    const before = sb.today();
+    const t0 = Date.now();
+    expect((await admin(sb, 'POST', 'advance', { days: 1_000_000 })).status).toBe(400);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(sb.today()).toBe(before);
+  });
+
   it('sets and clears faults, expires tokens, sets shapes', async () => {
     const tokens = await sb.issueTokens('user-1');
     expect((await admin(sb, 'POST', 'faults', { status5xxProbability: 1 })).status).toBe(200);

@@ -2,6 +2,7 @@
  * Storing an account listing (src/sync/sql/accounts.ts, holdings.ts): every kind's balances in
  * balance_history, holdings as daily snapshots, on server Postgres and PGlite. Exact rows.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CitiAccount, CitiHolding } from '../../src/citi/types.ts';
 import type { Queryable } from '../../src/db/database.ts';
@@ -173,6 +174,25 @@ describe.each(backends)('storing account listings on %s', (_name, create) => {
         balanceRow({ account_id: 'brokerage-1035', as_of, balance_type: 'ASSET', currency_code: 'USD', portfolio_value: value }),
       ),
     );
+  });
+
+  it("stores any holdings Citi lists: a symbol like a repeat's key, a symbol too long for an index; the same listing again writes nothing", async () => {
+    // Both used to fail the listing's transaction (23505, 54000), so no account of the connection was stored.
+    const account = { ...brokerage, accountId: 'brokerage-odd' };
+    const long = randomBytes(3000).toString('hex');
+    const odd = (symbol: string): CitiHolding => ({ ...CAIFX, symbol, key: symbol, raw: { ...CAIFX.raw, symbol } });
+    const listed = withHoldings(account, [odd('ZZZ'), odd('ZZZ'), odd('ZZZ#2'), odd(long), odd(long)], '1');
+    expect((await t.db.transaction((tx) => upsertAccounts(tx, 'c1', [listed], T0))).holdingsChanged).toEqual(['brokerage-odd']);
+    const keys = (await dump(t.db)).holdings.map((h) => [h.holding_key, h.symbol === long ? 'long' : h.symbol]).sort((a, b) => String(a[0]).localeCompare(String(b[0]), 'en'));
+    const hashed = `sha:${createHash('sha256').update(long).digest('hex').slice(0, 32)}`;
+    expect(keys).toEqual([
+      [hashed, 'long'],
+      [`${hashed}#2`, 'long'],
+      ['ZZZ', 'ZZZ'],
+      ['ZZZ#2', 'ZZZ#2'],
+      ['ZZZ#3', 'ZZZ'],
+    ]);
+    expect((await t.db.transaction((tx) => upsertAccounts(tx, 'c1', [listed], hours(1)))).holdingsChanged).toEqual([]);
   });
 
   it('stores an Asia-Pacific card by its outstanding balance and classification', async () => {

@@ -8,6 +8,7 @@ import type { CitiTransaction } from '../../src/citi/index.ts';
 import type { Queryable } from '../../src/db/database.ts';
 import { copyLine, copyText } from '../../src/sync/copyRows.ts';
 import { PageQueue } from '../../src/sync/pageQueue.ts';
+import { DEFAULT_BATCH, pageWeight } from '../../src/sync/transactionWriter.ts';
 import { writeTransactionBatch } from '../../src/sync/sql/transactions.ts';
 import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -154,5 +155,31 @@ describe('PageQueue', () => {
     q.fail(new Error('writer died'));
     await expect(blocked).rejects.toThrow('writer died');
     await expect(q.take(1, 1000, 0)).rejects.toThrow('writer died');
+  });
+});
+
+describe('page weight', () => {
+  it('is the row count for ordinary rows, and the text length for rows carrying long text', () => {
+    const ordinary = Array.from({ length: 50 }, (_, i) => txn(`t${i}`));
+    expect(pageWeight(ordinary)).toBe(50);
+    expect(pageWeight([])).toBe(1);
+    // 50 rows of 300,000 characters (a page within the 16 MB body bound): 2,000-row batches of
+    // them made a COPY text longer than V8's longest string, so the account failed on every run.
+    const long = 'x'.repeat(300_000);
+    const heavy = Array.from({ length: 50 }, (_, i) => txn(`h${i}`, { description: long, raw: { transactionId: `h${i}`, transactionDescription: long } }));
+    expect(pageWeight(heavy)).toBeGreaterThan(DEFAULT_BATCH.maxRows);
+  });
+
+  it('keeps a batch of heavy pages to one page, so its COPY text stays within a page or two', async () => {
+    const q = new PageQueue<string>(DEFAULT_BATCH.maxRows);
+    const heavy = Array.from({ length: 50 }, (_, i) => txn(`h${i}`, { raw: { d: 'x'.repeat(300_000) } }));
+    const producer = (async () => {
+      for (const p of ['p1', 'p2', 'p3']) await q.put(p, pageWeight(heavy));
+      q.close();
+    })();
+    const batches: string[][] = [];
+    for (let b = await q.take(DEFAULT_BATCH.minRows, DEFAULT_BATCH.maxRows, 0); b.length > 0; b = await q.take(DEFAULT_BATCH.minRows, DEFAULT_BATCH.maxRows, 0)) batches.push(b);
+    await producer;
+    expect(batches).toEqual([['p1'], ['p2'], ['p3']]);
   });
 });

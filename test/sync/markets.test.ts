@@ -7,7 +7,7 @@ import { CitiClient, type HttpRequest, type HttpResponse } from '../../src/citi/
 import { addConnection } from '../../src/auth/consent.ts';
 import type { Database } from '../../src/db/database.ts';
 import { syncConnection, type SyncDeps } from '../../src/sync/index.ts';
-import { STATEMENTS_NOT_OFFERED } from '../../src/sync/statements.ts';
+import { MAX_STATEMENTS_PER_SYNC, STATEMENTS_NOT_OFFERED } from '../../src/sync/statements.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { FakeTransport, RecordingGate } from '../citi/unit/fakeWire.ts';
 
@@ -185,7 +185,7 @@ describe('markets: a connection syncs in its own dialect', () => {
     const { transport, deps } = await setup('SG', (req) => {
       if (req.path === '/v1/accounts') return json(200, listing);
       if (req.path.startsWith('/v1/accounts/C2/statements')) {
-        return offered ? json(200, { statements: [], nextStartIndex: '' }) : json(404, { type: 'error', code: 'resourceNotFound', details: 'no statements' });
+        return offered ? json(200, { statementList: [], nextStartIndex: '' }) : json(404, { type: 'error', code: 'resourceNotFound', details: 'no statements' });
       }
       if (req.path.startsWith('/v1/accounts/C2/transactions')) return json(200, { transaction: [], nextStartIndex: '' });
       return json(404, {});
@@ -218,6 +218,39 @@ describe('markets: a connection syncs in its own dialect', () => {
     await syncConnection(deps, 'c1', { trigger: 'cli' });
     expect(statementCalls()).toBe(4);
     expect(await markedAt()).toBeNull();
+  });
+
+  it("statements: each fetched once, at most MAX_STATEMENTS_PER_SYNC per sync; a listing without statementList fails the account", async () => {
+    const listing = {
+      accountGroupSummary: [
+        { accountGroup: 'CREDIT_CARD', accounts: [{ creditCardAccountSummary: { accountId: 'C2', currencyCode: 'SGD', accountStatus: 'ACTIVE', outstandingBalance: '1.00' } }] },
+      ],
+    };
+    // 30 statements, each listed twice: a listing as long as Citi likes was as many requests per sync.
+    const ids = Array.from({ length: 30 }, (_, i) => `S${String(i).padStart(2, '0')}`);
+    let listBody: unknown = { statementList: [...ids, ...ids].map((statementId) => ({ statementId, statementDate: '2026-10-25' })), nextStartIndex: '' };
+    const { transport, deps } = await setup('SG', (req) => {
+      if (req.path === '/v1/accounts') return json(200, listing);
+      if (req.path.startsWith('/v1/accounts/C2/statements/')) return json(200, { creditCardStatement: { statementDate: '2026-10-25', statementSummary: { outstandingBalance: '1.00' }, transactions: [] } });
+      if (req.path.startsWith('/v1/accounts/C2/statements')) return json(200, listBody);
+      if (req.path.startsWith('/v1/accounts/C2/transactions')) return json(200, { transaction: [], nextStartIndex: '' });
+      return json(404, {});
+    });
+    const detailCalls = () => transport.requests.filter((r) => r.path.startsWith('/v1/accounts/C2/statements/')).length;
+    const stored = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM citi_sync.statements`)).rows[0]?.n;
+
+    const first = await syncConnection(deps, 'c1', { trigger: 'cli' });
+    expect(first.accounts.map((a) => [a.status, a.warnings])).toEqual([['succeeded', [`6 statements left for the next sync (at most ${MAX_STATEMENTS_PER_SYNC} fetched per sync)`]]]);
+    expect([detailCalls(), await stored()]).toEqual([MAX_STATEMENTS_PER_SYNC, MAX_STATEMENTS_PER_SYNC]);
+    await syncConnection(deps, 'c1', { trigger: 'cli' });
+    expect([detailCalls(), await stored()]).toEqual([30, 30]);
+
+    // Another envelope (or an error object sent with 200) is not "no statements".
+    listBody = { statements: ids.map((statementId) => ({ statementId })) };
+    const third = await syncConnection(deps, 'c1', { trigger: 'cli' });
+    expect(third.accounts.map((a) => [a.status, a.errorAction])).toEqual([['failed', 'retry']]);
+    expect(third.accounts[0]?.error).toMatch(/malformed response from \/v1\/accounts\/C2\/statements: statementList/);
+    expect(await stored()).toBe(30);
   });
 
   it('an unknown envelope fails the listing with the keys it found, and stores nothing', async () => {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { readSettingFile } from '../../config/load.ts';
 import { marketOf, runSandboxCli } from '../../sandbox/index.ts';
 import { nonNegativeIntArg, positiveIntArg } from '../validate.ts';
 
@@ -22,7 +22,7 @@ export function registerSandbox(program: Command): void {
     .addOption(new Option('--client-secret <secret>', 'the client secret it accepts').env('CITI_CLIENT_SECRET'))
     .addOption(new Option('--client-secret-file <path>', 'read the client secret from this file (a mounted secret)').env('CITI_CLIENT_SECRET_FILE'))
     .action(async (o: { country: string; port: number; host: string; seed: number; today?: string; autoConsent?: boolean; rateLimit: number; users: number; transactionsPerAccount?: number; clientId?: string; clientSecret?: string; clientSecretFile?: string }) => {
-      const clientSecret = o.clientSecretFile ? readFileSync(o.clientSecretFile, 'utf8').replace(/\r?\n$/, '') : o.clientSecret;
+      const clientSecret = o.clientSecretFile ? readSettingFile('CITI_CLIENT_SECRET_FILE', o.clientSecretFile).replace(/\r?\n$/, '') : o.clientSecret;
       const sb = await runSandboxCli({
         country: o.country,
         port: o.port,

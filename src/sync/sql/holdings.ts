@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CitiAccount } from '../../citi/index.ts';
 import type { CitiHolding } from '../../citi/types.ts';
 import type { Queryable } from '../../db/database.ts';
@@ -35,19 +36,43 @@ export interface HoldingRecord {
 }
 
 /**
+ * Longest holding key stored as sent, in UTF-8 bytes. The key is in the table's primary key (a btree
+ * entry holds at most 2704 bytes): a longer symbol, CUSIP or component name from Citi failed the
+ * whole listing's transaction (54000), so no account of the connection was stored. A longer key is
+ * stored as the hash of its text, which is as stable across snapshots.
+ */
+export const MAX_HOLDING_KEY_BYTES = 200;
+
+function keyOf(h: CitiHolding): string {
+  const key = cleanText(h.key);
+  return Buffer.byteLength(key, 'utf8') <= MAX_HOLDING_KEY_BYTES ? key : `sha:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+}
+
+/**
  * The rows of one account's holdings. Two holdings with one key (two lots of one symbol) stay two
- * rows: the second and later get `#2`, `#3`… in the order Citi listed them.
+ * rows: the second and later get `#2`, `#3`… in the order Citi listed them, skipping any key Citi
+ * sent itself (symbols `X`, `X`, `X#2` are keys `X`, `X#3`, `X#2`: a duplicate key failed the whole
+ * listing's transaction).
  */
 export function holdingRecords(account: CitiAccount): HoldingRecord[] {
-  const seen = new Map<string, number>();
   const text = (s: string | null) => (s === null ? null : cleanText(s));
-  return account.holdings.map((h) => {
-    const base = cleanText(h.key);
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
+  const bases = account.holdings.map(keyOf);
+  const taken = new Set(bases);
+  const used = new Set<string>();
+  const next = new Map<string, number>();
+  return account.holdings.map((h, i) => {
+    const base = bases[i] as string;
+    let key = base;
+    if (used.has(base)) {
+      let n = next.get(base) ?? 2;
+      while (taken.has(`${base}#${n}`) || used.has(`${base}#${n}`)) n++;
+      key = `${base}#${n}`;
+      next.set(base, n + 1);
+    }
+    used.add(key);
     return {
       account_id: account.accountId,
-      holding_key: n === 1 ? base : `${base}#${n}`,
+      holding_key: key,
       kind: h.kind,
       symbol: text(h.symbol),
       cusip: text(h.cusip),

@@ -202,6 +202,15 @@ describe('CitiClient.oauth (fake wire)', () => {
     });
   });
 
+  it('a lifetime too long to be a date is capped: the rotated tokens can always be stored', async () => {
+    // expires_in 1e20 used to give an Invalid Date: Postgres refused it and the refresh was lost.
+    const body = { ...tokenBody, expires_in: 1e20, refresh_token_expires_in: '99999999999999999999' };
+    const s = setup([res(200, body)], { now: () => Date.parse('2026-11-25T00:00:00Z') });
+    const set = await s.client.oauth.refresh('RT-old');
+    expect(set.expiresAt).toEqual(new Date('2026-11-26T00:00:00Z'));
+    expect(set.refreshTokenExpiresAt).toEqual(new Date('2027-11-26T00:00:00Z'));
+  });
+
   it('exchangeCode sends code, redirect_uri and the PKCE verifier', async () => {
     const s = setup([res(200, tokenBody)], { country: 'US' });
     await s.client.oauth.exchangeCode({ code: 'C0DE', redirectUri: 'http://127.0.0.1:8765/callback', codeVerifier: 'v' });

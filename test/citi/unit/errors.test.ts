@@ -13,7 +13,8 @@ import {
   parseRetryAfter,
 } from '../../../src/citi/index.ts';
 import { redactCredentials } from '../../../src/citi/errorMapping.ts';
-import { safePath } from '../../../src/citi/errors.ts';
+import { InvalidFieldError, maskCredentials, safePath, snippetOf } from '../../../src/citi/errors.ts';
+import { readAccountGroups } from '../../../src/citi/envelopes.ts';
 import { parseJsonBody, validate } from '../../../src/citi/parse.ts';
 import { tokenResponseSchema, transactionSchema } from '../../../src/citi/schemas.ts';
 
@@ -145,6 +146,35 @@ describe('MalformedResponseError from parsing', () => {
       expect(JSON.stringify({ m: (err as Error).message, s: (err as MalformedResponseError).snippet })).not.toContain(secret);
       expect((err as Error).cause).toBeUndefined();
     }
+  });
+});
+
+describe('a body that echoes the request', () => {
+  // An echo service or a proxy's error page quoting the headers answered 200: the snippet held the
+  // bearer token, and went to the log, sync_runs (analytics) and the webhook.
+  const token = 'sbx_at__IJD5dUGNPvW62T1eoLAm8ytbEdPgwy7';
+  it('never quotes a credential-like run, in the snippet or the keys it lists', () => {
+    const echo = { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } };
+    for (const body of [echo, { [`Bearer ${token}`]: 1 }]) {
+      let err: unknown;
+      try {
+        readAccountGroups(body);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InvalidFieldError);
+      const text = JSON.stringify({ m: (err as Error).message, s: (err as InvalidFieldError).snippet });
+      expect(text).not.toContain(token.slice(8, 20));
+      expect(text).toContain('[redacted]');
+    }
+  });
+
+  it('keeps what a reader needs: words, key names, amounts and numeric ids', () => {
+    const s = snippetOf({ creditCardAccountTransactions: [{ transactionId: '050000042026072800000051', transactionAmount: '12345678901234567890.1234' }] });
+    expect(s).toContain('creditCardAccountTransactions');
+    expect(s).toContain('050000042026072800000051');
+    expect(s).not.toContain('[redacted]');
+    expect(maskCredentials('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc')).toBe('[redacted]');
   });
 });
 
