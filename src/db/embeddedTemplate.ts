@@ -10,15 +10,13 @@
  * template, another key, an unreadable file) takes the normal path: initdb, then migrate.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { DIR_MODE, FILE_MODE } from './fileModes.ts';
+import { DIR_MODE } from './fileModes.ts';
 import { MIGRATIONS_FOLDER } from './migrate.ts';
-import { unpackTar } from './tarArchive.ts';
+import { unpackTree } from './templateArchive.ts';
 import type { Logger } from '../log/logger.ts';
 
 /** Where the build writes templates: shipped in the package's dist/ (found from src/ or dist/). */
@@ -73,16 +71,8 @@ export async function seedFromTemplate(dataDir: string, source: TemplateSource =
   }
   const staging = `${dataDir}.seed-${randomBytes(4).toString('hex')}`;
   try {
-    const tar = await promisify(gunzip)(readFileSync(file));
     mkdirSync(staging, { mode: DIR_MODE });
-    for (const entry of unpackTar(tar)) {
-      const path = join(staging, entry.path);
-      if (entry.type === 'dir') mkdirSync(path, { recursive: true, mode: DIR_MODE });
-      else {
-        mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
-        writeFileSync(path, entry.data, { mode: FILE_MODE, flag: 'wx' });
-      }
-    }
+    await unpackTree(file, staging);
     if (!existsSync(join(staging, 'PG_VERSION'))) throw new Error('the template holds no PG_VERSION');
     rmdirSync(dataDir);
     renameSync(staging, dataDir);

@@ -2,15 +2,13 @@
  * Writes the migrated template that fresh embedded databases start from (src/db/embeddedTemplate.ts).
  * Run by `npm run build` (scripts/buildEmbeddedTemplate.js); a build without it only loses the speed-up.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { basename, dirname, join } from 'node:path';
 import { templatePath, type TemplateSource } from './embeddedTemplate.ts';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
-import { packTar, type TarEntry } from './tarArchive.ts';
+import { packTree } from './templateArchive.ts';
 
 /**
  * Migrates a new PGlite directory, closes it (a clean shutdown: a checkpoint, no postmaster.pid, so
@@ -28,11 +26,15 @@ export async function writeEmbeddedTemplate(source: TemplateSource = {}): Promis
     } finally {
       await db.close();
     }
-    const archive = await promisify(gzip)(packTar(entriesOf(dataDir)), { level: 9 });
     mkdirSync(dirname(out), { recursive: true });
     const partial = `${out}.${process.pid}.partial`;
-    writeFileSync(partial, archive);
-    renameSync(partial, out);
+    try {
+      await packTree(dataDir, partial);
+      renameSync(partial, out);
+    } catch (err) {
+      rmSync(partial, { force: true });
+      throw err;
+    }
     for (const name of readdirSync(dirname(out))) {
       if (name !== basename(out) && /^migrated-[0-9a-f]+\.tar\.gz$/.test(name)) unlinkSync(join(dirname(out), name));
     }
@@ -40,23 +42,4 @@ export async function writeEmbeddedTemplate(source: TemplateSource = {}): Promis
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** Directories before their contents, names sorted, so the archive is the same for the same tree. */
-function* entriesOf(root: string): Generator<TarEntry> {
-  const visit = function* (dir: string): Generator<TarEntry> {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(dir, entry.name);
-      const rel = relative(root, path).split('\\').join('/');
-      if (entry.isDirectory()) {
-        yield { path: rel, type: 'dir' };
-        yield* visit(path);
-      } else if (entry.isFile()) {
-        yield { path: rel, type: 'file', data: readFileSync(path) };
-      } else {
-        throw new Error(`embedded template: ${rel} is neither a file nor a directory`);
-      }
-    }
-  };
-  yield* visit(root);
 }

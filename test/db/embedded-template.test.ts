@@ -1,12 +1,14 @@
-import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Header, list, type HeaderData } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedFromTemplate, templateKey, templatePath } from '../../src/db/embeddedTemplate.ts';
 import { writeEmbeddedTemplate } from '../../src/db/embeddedTemplateBuild.ts';
 import { MIGRATIONS_FOLDER, migrate } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/pglite.ts';
-import { packTar, unpackTar, type TarEntry } from '../../src/db/tarArchive.ts';
+import { packTree, unpackTree } from '../../src/db/templateArchive.ts';
 import type { Database } from '../../src/db/database.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'citi-sync-template-test-'));
@@ -42,41 +44,111 @@ async function schemaOf(db: Database): Promise<unknown[]> {
   return out;
 }
 
-describe('tar archive', () => {
-  const entries: TarEntry[] = [
-    { path: 'base', type: 'dir' },
-    { path: 'base/5/2608_fsm', type: 'file', data: Buffer.from('x'.repeat(700)) },
-    { path: 'PG_VERSION', type: 'file', data: Buffer.from('17\n') },
-    { path: 'empty', type: 'file', data: new Uint8Array(0) },
+/** A gzipped tar written entry by entry with node-tar's Header: archives `tar.c` would never make. */
+function rawArchive(entries: { header: HeaderData; body?: string }[], opts: { cut?: number } = {}): Buffer {
+  const blocks: Buffer[] = [];
+  for (const { header, body = '' } of entries) {
+    const h = new Header({ mode: 0o644, mtime: new Date(0), size: Buffer.byteLength(body), ...header });
+    h.encode();
+    blocks.push(h.block!);
+    if (body) blocks.push(Buffer.concat([Buffer.from(body)], Math.ceil(Buffer.byteLength(body) / 512) * 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  const tar = Buffer.concat(blocks);
+  return gzipSync(opts.cut === undefined ? tar : tar.subarray(0, opts.cut));
+}
+
+/** Every path under `dir` with its type and mode: `file 600 PG_VERSION`. */
+function treeOf(dir: string): string[] {
+  const out: string[] = [];
+  const visit = (path: string): void => {
+    for (const name of readdirSync(path).sort()) {
+      const st = lstatSync(join(path, name));
+      const kind = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+      out.push(`${kind} ${(st.mode & 0o777).toString(8)} ${relative(dir, join(path, name))}`);
+      if (st.isDirectory()) visit(join(path, name));
+    }
+  };
+  visit(dir);
+  return out;
+}
+
+describe('template archive', () => {
+  /** A small tree with loose modes, as PGlite leaves them before they are tightened. */
+  function sourceTree(): string {
+    const src = join(root, `tree-${++seq}`);
+    mkdirSync(join(src, 'base', '5'), { recursive: true, mode: 0o755 });
+    writeFileSync(join(src, 'base', '5', '2608_fsm'), 'x'.repeat(700), { mode: 0o644 });
+    writeFileSync(join(src, 'PG_VERSION'), '17\n', { mode: 0o666 });
+    writeFileSync(join(src, 'empty'), '', { mode: 0o644 });
+    return src;
+  }
+
+  it('unpacks what it packed, private, and packs the same tree to the same bytes whatever its times', async () => {
+    const src = sourceTree();
+    const first = join(root, `archive-${++seq}.tar.gz`);
+    await packTree(src, first);
+    utimesSync(join(src, 'PG_VERSION'), new Date(), new Date(2001, 1, 1));
+    const second = join(root, `archive-${++seq}.tar.gz`);
+    await packTree(src, second);
+    expect(readFileSync(second).equals(readFileSync(first))).toBe(true);
+
+    const out = mkdtempSync(join(root, 'out-'));
+    await unpackTree(first, out);
+    expect(treeOf(out)).toEqual(['file 600 PG_VERSION', 'dir 700 base', 'dir 700 base/5', 'file 600 base/5/2608_fsm', 'file 600 empty']);
+    expect(readFileSync(join(out, 'base', '5', '2608_fsm'), 'utf8')).toBe('x'.repeat(700));
+    expect(readFileSync(join(out, 'PG_VERSION'), 'utf8')).toBe('17\n');
+  });
+
+  it('writes no owners, fixed times and private modes in the archive', async () => {
+    const file = join(root, `archive-${++seq}.tar.gz`);
+    await packTree(sourceTree(), file);
+    const headers: string[] = [];
+    await list({ file, onReadEntry: (e) => void headers.push(`${e.type} ${e.mode?.toString(8)} ${e.uname ?? ''}|${e.gname ?? ''} ${e.mtime?.getTime() ?? '-'} ${e.path}`) });
+    expect(headers).toEqual([
+      'File 600 | 0 PG_VERSION',
+      'Directory 700 | - base/',
+      'Directory 700 | - base/5/',
+      'File 600 | 0 base/5/2608_fsm',
+      'File 600 | 0 empty',
+    ]);
+  });
+
+  it('refuses a tree holding anything but files and directories', async () => {
+    const src = sourceTree();
+    symlinkSync('PG_VERSION', join(src, 'link'));
+    await expect(packTree(src, join(root, `archive-${++seq}.tar.gz`))).rejects.toThrow('tar: link is neither a file nor a directory');
+  });
+
+  const file = (path: string, body = 'x'): { header: HeaderData; body: string } => ({ header: { path, type: 'File' }, body });
+  const hostile: [string, Buffer, string | RegExp][] = [
+    ['a path climbing out', rawArchive([file('PG_VERSION'), file('a/../../escaped')]), 'tar: unsafe path "a/../../escaped"'],
+    ['an absolute path', rawArchive([file(join(root, 'absolute'))]), `tar: unsafe path ${JSON.stringify(join(root, 'absolute'))}`],
+    ['a symlink', rawArchive([{ header: { path: 'link', type: 'SymbolicLink', linkpath: '/etc/passwd' } }]), 'tar: link is neither a file nor a directory (SymbolicLink)'],
+    ['a hard link', rawArchive([file('PG_VERSION'), { header: { path: 'hard', type: 'Link', linkpath: 'PG_VERSION' } }]), 'tar: hard is neither a file nor a directory (Link)'],
+    ['a device', rawArchive([{ header: { path: 'dev', type: 'CharacterDevice', devmaj: 1, devmin: 3 } }]), 'tar: dev is neither a file nor a directory (CharacterDevice)'],
+    ['a body cut short', rawArchive([file('PG_VERSION', 'y'.repeat(2000))], { cut: 1024 }), /TAR_BAD_ARCHIVE|truncated/],
+    ['a gzip stream cut short', rawArchive([file('PG_VERSION', 'y'.repeat(2000))]).subarray(0, 40), /unexpected end of file|TAR_ABORT|TAR_BAD_ARCHIVE/],
+    ['a header that fails its checksum', (() => {
+      const tar = gunzipSync(rawArchive([file('PG_VERSION'), file('other')]));
+      tar[512 * 2 + 1] = 0x41; // the second header's name
+      return gzipSync(tar);
+    })(), /checksum/],
+    ['no tar at all', gzipSync('not a tar archive'), /TAR_BAD_ARCHIVE/],
   ];
 
-  it('reads back what it wrote', () => {
-    const read = [...unpackTar(packTar(entries))].map((e) => (e.type === 'file' ? { ...e, data: Buffer.from(e.data).toString() } : e));
-    expect(read).toEqual(entries.map((e) => (e.type === 'file' ? { ...e, data: Buffer.from(e.data).toString() } : e)));
-  });
-
-  it('refuses paths leaving the directory, links, bad checksums and truncation', () => {
-    const evil = packTar([{ path: 'a/../../etc/passwd', type: 'file', data: Buffer.from('x') }]);
-    expect(() => [...unpackTar(evil)]).toThrow('tar: unsafe path "a/../../etc/passwd"');
-
-    const link = packTar([{ path: 'link', type: 'file', data: new Uint8Array(0) }]);
-    link.write('2', 156, 'latin1'); // symlink
-    link.write(`${checksumOf(link).toString(8).padStart(6, '0')}\x00 `, 148, 'latin1');
-    expect(() => [...unpackTar(link)]).toThrow('tar: link is neither a file nor a directory (type "2")');
-
-    const corrupt = packTar(entries);
-    corrupt[3] = 0x41;
-    expect(() => [...unpackTar(corrupt)]).toThrow('tar: bad header checksum at byte 0');
-
-    expect(() => [...unpackTar(packTar(entries).subarray(0, 1024))]).toThrow('tar: truncated in base/5/2608_fsm');
+  it.each(hostile)('refuses %s, writing nothing outside the directory', async (_what, archive, error) => {
+    const dir = mkdtempSync(join(root, 'hostile-'));
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const archiveFile = join(dir, 'archive.tar.gz');
+    writeFileSync(archiveFile, archive);
+    await expect(unpackTree(archiveFile, out)).rejects.toThrow(error);
+    expect(readdirSync(dir).sort()).toEqual(['archive.tar.gz', 'out']);
+    expect(treeOf(out).filter((e) => !e.startsWith('file 600 ') && !e.startsWith('dir 700 '))).toEqual([]);
+    expect(existsSync(join(root, 'absolute'))).toBe(false);
   });
 });
-
-function checksumOf(block: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
-  return sum;
-}
 
 describe('template key', () => {
   it('changes with a migration, not with drizzle-kit snapshots (they are not shipped)', () => {
@@ -147,6 +219,16 @@ describe('embedded database template', () => {
     const logger = { warn: (_o: unknown, msg: string) => warnings.push(msg), debug: () => undefined } as never;
     expect(await seedFromTemplate(dataDir, { dir: badDir }, logger)).toBe(false);
     expect(warnings).toEqual([`the embedded database template ${templatePath({ dir: badDir })} could not be used; initialising the usual way`]);
+    expect(readdirSync(dataDir)).toEqual([]);
+    expect(readdirSync(join(dataDir, '..'))).toEqual(['db']);
+
+    // A template that unpacks part way before its hostile entry: the staging copy is removed.
+    writeFileSync(
+      templatePath({ dir: badDir }),
+      rawArchive([{ header: { path: 'PG_VERSION', type: 'File' }, body: '17\n' }, { header: { path: 'base', type: 'SymbolicLink', linkpath: '/tmp' } }]),
+    );
+    expect(await seedFromTemplate(dataDir, { dir: badDir }, logger)).toBe(false);
+    expect(warnings).toHaveLength(2);
     expect(readdirSync(dataDir)).toEqual([]);
     expect(readdirSync(join(dataDir, '..'))).toEqual(['db']);
 

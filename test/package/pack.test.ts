@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { templateKey } from '../../src/db/embeddedTemplate.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const copy = join(work, 'repo');
   mkdirSync(copy);
   // What the build and `files` can see, plus the development tree `files` must leave out.
-  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'bin', 'migrations', 'docs', 'test/package', 'README.md', 'CHANGELOG.md', 'LICENSE', '.env.example']) {
+  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts', 'bin', 'migrations', 'docs', 'test/package', 'README.md', 'CHANGELOG.md', 'LICENSE', '.env.example']) {
     cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
@@ -67,6 +68,8 @@ describe('npm pack', () => {
     expect(files).toContain('bin/citi-sync.js');
     expect(files).toContain('migrations/0000_init.sql');
     expect(files).toContain('migrations/meta/_journal.json');
+    // The migrated template the first embedded start unpacks (src/db/embeddedTemplate.ts).
+    expect(files).toContain(`dist/embedded-template/migrated-${templateKey()}.tar.gz`);
     for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) expect(files).toContain(f);
     const unwanted = files.filter((f) => /^(src|test|bench|deploy|\.github)\/|_snapshot\.json$|\.test\.|tsconfig|vitest|eslint|drizzle\.config|Dockerfile|docker-compose/.test(f));
     expect(unwanted).toEqual([]);
