@@ -17,12 +17,31 @@ export function parseLosslessJson(text: string): unknown {
  * digits (so a run of 16 or more digits and dots) or an exponent. Every other number survives
  * JSON.parse digit for digit (a decimal of at most 15 significant digits round-trips through a
  * double's shortest form), so the lossless parser, three times slower, is only needed for these.
- * A false alarm (a long digit run inside a string) only costs speed.
+ * A JSON number starts the body or follows `:`, `[` or `,` (and blanks): ids are strings, so a
+ * 16-digit transaction id (Citi's and the simulator's are) does not count. A false alarm (such a
+ * run quoted inside a string, after a comma) only costs speed; a number is never missed.
  */
-const UNSAFE_NUMBER = /[0-9.]{16}|(?<![\w.])-?[0-9]+(?:\.[0-9]+)?[eE]/;
+const UNSAFE_NUMBER = /[:[,]\s*-?[0-9](?:[0-9.]{15}|[0-9]*(?:\.[0-9]+)?[eE])/;
+const UNSAFE_TOP_LEVEL = /^\s*-?[0-9](?:[0-9.]{15}|[0-9]*(?:\.[0-9]+)?[eE])/;
 
 export function mayLoseDigits(text: string): boolean {
-  return UNSAFE_NUMBER.test(text);
+  return UNSAFE_NUMBER.test(text) || UNSAFE_TOP_LEVEL.test(text);
+}
+
+/** Whether a parsed value holds an exact number (a LosslessNumber) anywhere. */
+export function holdsExactNumbers(value: unknown): boolean {
+  if (isLosslessNumber(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (holdsExactNumbers(v)) return true;
+  return false;
+}
+
+/**
+ * `raw` of a value already through cleanJson: the value itself when it holds no exact number (the
+ * fast parse: every number already a JS number, every string clean), else plainJson's copy.
+ */
+export function rawOfClean(clean: Record<string, unknown>): Record<string, unknown> {
+  return holdsExactNumbers(clean) ? (plainJson(clean) as Record<string, unknown>) : clean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { balancesOf, holdingsOf } from './balances.ts';
 import { InvalidFieldError, maskCredentials, snippetOf } from './errors.ts';
-import { plainJson } from './json.ts';
+import { plainJson, rawOfClean } from './json.ts';
 import { toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts';
 import { checkShape, within } from './parse.ts';
 import { accountSchema, statementBodySchema, statementRefSchema, transactionSchema } from './schemas.ts';
@@ -91,7 +91,7 @@ export function normalizeTransaction(input: unknown, ctx: NormalizeTransactionCo
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a transaction object', snippetOf(input));
   const clean = cleanJson(input) as Record<string, unknown>;
   const t = checkShape(transactionSchema, clean);
-  const raw = plainJson(clean) as Record<string, unknown>;
+  const raw = rawOfClean(clean);
 
   const currencyCode = t.currencyCode ?? ctx.currencyCode;
   if (!currencyCode) throw new InvalidFieldError('currencyCode', 'missing, and the account currency is unknown', 'undefined');

@@ -35,7 +35,15 @@ export const text = z.string();
 export const MAX_KEY_ID_BYTES = 1000;
 const keyIdFits = (s: string) => Buffer.byteLength(s, 'utf8') <= MAX_KEY_ID_BYTES;
 const KEY_ID_TOO_LONG = `longer than ${MAX_KEY_ID_BYTES} bytes (an id must fit in a database index)`;
+/*
+ * Account and statement ids become URL path segments: encodeURIComponent leaves `.` and `..` as they
+ * are, and a server resolving `/accounts/../transactions` would answer another resource with the
+ * customer's token. No real id is a dot segment; one is refused, naming the field.
+ */
+const notDotSegment = (s: string) => s !== '.' && s !== '..';
 export const keyId = idLike.pipe(z.string().refine(keyIdFits, KEY_ID_TOO_LONG));
+/** An id that goes into a request path (accounts, statements). */
+export const pathId = keyId.pipe(z.string().min(1).refine(notDotSegment, 'a dot segment (. or ..) cannot be an id in a path'));
 
 export const calendarDate = z.string().refine(isCalendarDate, 'not a calendar date (YYYY-MM-DD)');
 
@@ -50,7 +58,9 @@ export const currencyCode = z
 export const optionalCurrency = z.preprocess((v) => (v === '' ? null : v), currencyCode.nullish());
 
 /** A JSON number (its exact text) or a decimal string (§3); money.ts reads either exactly. */
-export const amount = z.union([z.custom<LosslessNumber>((v) => isLosslessNumber(v), 'expected a number'), z.number(), z.string()]);
+// A plain number first: a union tries its members in order and records an issue for each miss, and
+// nearly every body takes the fast parse (json.ts), where amounts are JS numbers.
+export const amount = z.union([z.number(), z.string(), z.custom<LosslessNumber>((v) => isLosslessNumber(v), 'expected a number')]);
 
 /** `nextStartIndex`: opaque text, sent back unchanged. Absent, null or "" = last page. */
 export const cursor = z
@@ -87,7 +97,7 @@ export const dayLike = z.preprocess(
 );
 
 export const accountSchema = z.looseObject({
-  accountId: keyId.pipe(z.string().min(1)),
+  accountId: pathId,
   currencyCode: optionalCurrency,
   accountStatus: nullish(text),
   productName: nullish(text),
@@ -160,7 +170,7 @@ export const transactionSchema = z.looseObject({
 
 // §5 statements.
 export const statementRefSchema = z.looseObject({
-  statementId: keyId.pipe(z.string().min(1)),
+  statementId: pathId,
   statementDate: optionalDate,
 });
 

@@ -44,14 +44,31 @@ export function cleanText(s: string): string {
  * assigned: a `__proto__` key from JSON must stay data, not replace the prototype.
  */
 export function cleanJson(value: unknown): unknown {
+  // Nearly every body is clean already: checked without copying, and returned as it is.
+  return needsCleaning(value) ? cleanCopy(value) : value;
+}
+
+/** Whether cleanText would change any string (key or value) in `value`. */
+function needsCleaning(value: unknown): boolean {
+  if (typeof value === 'string') return ANY_CONTROL.test(value) || !value.isWellFormed();
+  if (value === null || typeof value !== 'object' || isLosslessNumber(value)) return false;
+  if (Array.isArray(value)) return value.some(needsCleaning);
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    if (needsCleaning(k) || needsCleaning((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
+function cleanCopy(value: unknown): unknown {
   if (typeof value === 'string') return cleanText(value);
   // Exact numbers (json.ts) are objects holding the number's text: kept as they are.
   if (isLosslessNumber(value)) return value;
-  if (Array.isArray(value)) return value.map(cleanJson);
+  if (Array.isArray(value)) return value.map(cleanCopy);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, cleanText(k), { value: cleanJson(v), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, cleanText(k), { value: cleanCopy(v), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

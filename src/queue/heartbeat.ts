@@ -97,10 +97,24 @@ export async function listWorkers(redis: Redis | Cluster, prefix: string): Promi
   const [beats, lasts] = await Promise.all([redis.mget(...ids.map((id) => beatKey(prefix, id))), redis.mget(...ids.map((id) => lastKey(prefix, id)))]);
   const live: WorkerBeat[] = [];
   const lost: WorkerBeat[] = [];
-  ids.forEach((id, i) => {
-    const current = beats[i];
-    if (current) live.push(JSON.parse(current) as WorkerBeat);
-    else if (lasts[i]) lost.push(JSON.parse(lasts[i]!) as WorkerBeat);
+  // A value under the prefix that is not a beat (another tool's, a hand edit) is skipped: status
+  // must still answer.
+  const parse = (v: string | null | undefined): WorkerBeat | undefined => {
+    if (!v) return undefined;
+    try {
+      const beat = JSON.parse(v) as unknown;
+      return beat !== null && typeof beat === 'object' && typeof (beat as WorkerBeat).id === 'string' ? (beat as WorkerBeat) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  ids.forEach((_id, i) => {
+    const current = parse(beats[i]);
+    if (current) live.push(current);
+    else if (!beats[i]) {
+      const last = parse(lasts[i]);
+      if (last) lost.push(last);
+    }
   });
   return { live, lost };
 }

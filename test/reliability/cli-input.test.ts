@@ -52,6 +52,9 @@ describe('bad CLI and config input', () => {
     { name: 'CITI_COUNTRY not a country code', args: ['sync'], env: { CITI_COUNTRY: 'Singapore' }, says: /CITI_COUNTRY: must be a two-letter country code/ },
     { name: 'bad cron for schedule', args: ['schedule', '--connection', 'c1', '--every', '61 * * * *'], says: /--every: .*61/ },
     { name: 'negative --wait', args: ['sync', '--wait', '-1'], says: /--wait/ },
+    { name: '--wait in exponent form', args: ['sync', '--wait', '1e3'], says: /--wait.*whole number from 0 to 2147483/ },
+    { name: '--wait past what a timer holds', args: ['sync', '--wait', '3000000'], says: /--wait.*whole number from 0 to 2147483/ },
+    { name: 'sandbox --users beyond its bound', args: ['sandbox', '--users', '1000000000'], says: /--users.*whole number from 1 to 10000/ },
     // Issue 10 item 9: a URL's password is never echoed, even when the URL does not parse.
     { name: 'DATABASE_URL with a typo in the scheme', args: ['sync'], env: { DATABASE_URL: `postgress://u:${PW}@h/db` }, says: /^citi-sync: invalid configuration: DATABASE_URL: .*\(got "postgress:\/\/u:\*\*\*@h\/db"\)$/ },
     { name: 'DATABASE_URL with a slash missing', args: ['sync'], env: { DATABASE_URL: `postgres:u:${PW}@h/db` }, says: /DATABASE_URL: .*\(got "\*\*\*@h\/db"\)$/ },

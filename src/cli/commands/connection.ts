@@ -10,7 +10,7 @@ import { table } from '../table.ts';
 import { CommandFailed, EXIT, UsageError } from '../exit.ts';
 import { verifyConnection } from '../verifyConnection.ts';
 import { describeFatal } from '../describeError.ts';
-import { connectionIdArg, nonNegativeIntArg } from '../validate.ts';
+import { connectionIdArg, secondsArg } from '../validate.ts';
 import { countryArg } from './countryArg.ts';
 import { removeConnectionSafely, type RemovalReport } from '../connectionRemoval.ts';
 import { SyncInProgressError } from '../../sync/locks.ts';
@@ -98,7 +98,7 @@ export function registerConnection(program: Command, config: () => Config, hooks
     .description('stop syncing a connection: the grant is revoked at Citi, its tokens and schedule deleted, its data kept (or --purge it)')
     .requiredOption('--id <id>', 'the connection id', connectionIdArg)
     .option('--purge', 'also delete every account, transaction and run of it (run it again to delete what an interrupted purge left)')
-    .option('--wait <seconds>', 'if the connection is being synced, wait this long for the sync to finish', nonNegativeIntArg, 0)
+    .option('--wait <seconds>', 'if the connection is being synced, wait this long for the sync to finish', secondsArg, 0)
     .action(async (o: { id: string; purge?: boolean; wait: number }) => {
       const cfg = config();
       const logger = loggerFor(cfg);

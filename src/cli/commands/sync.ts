@@ -8,7 +8,7 @@ import { loggerFor, openApp, type App } from '../app.ts';
 import { clientFrom, syncDeps } from '../syncWiring.ts';
 import { createProgress, formatSummary, totalsOf } from '../progress.ts';
 import { CommandFailed, UsageError } from '../exit.ts';
-import { connectionIdArg, nonNegativeIntArg } from '../validate.ts';
+import { connectionIdArg, secondsArg } from '../validate.ts';
 import type { CitiClient } from '../../citi/index.ts';
 import { assertKeyReadsTokens } from '../encryptionKey.ts';
 import { SessionLostError } from '../../db/errors.ts';
@@ -19,7 +19,7 @@ export function registerSync(program: Command, config: () => Config): void {
     .description('sync now, in this process (no Redis needed)')
     .option('--connection <id>', 'only this connection (default: every active one)', connectionIdArg)
     .option('--full', 'walk the whole history again instead of the incremental window')
-    .option('--wait <seconds>', 'if another process is syncing the connection, wait this long for it', nonNegativeIntArg, 0)
+    .option('--wait <seconds>', 'if another process is syncing the connection, wait this long for it', secondsArg, 0)
     .option('--json', 'print the run summary as JSON on stdout (failures still go to stderr and the exit code)')
     .action(async (o: { connection?: string; full?: boolean; wait: number; json?: boolean }) => {
       const cfg = config();

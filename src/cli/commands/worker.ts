@@ -20,7 +20,7 @@ import { clientFrom, syncDepsFrom } from '../syncWiring.ts';
 import { assertKeyReadsTokens, cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
 import { underNpm, watchParent } from '../parentWatch.ts';
-import { nonNegativeIntArg, portArg, positiveIntArg } from '../validate.ts';
+import { boundedIntArg, portArg, positiveIntArg, secondsArg } from '../validate.ts';
 
 interface WorkerFlags {
   concurrency?: number;
@@ -36,11 +36,11 @@ export function registerWorker(program: Command, config: () => Config): void {
   program
     .command('worker')
     .description('run queue workers: scheduled syncs, one job per account, consent refreshes (needs Redis and DATABASE_URL)')
-    .option('--concurrency <n>', 'jobs at once per queue in this process (default: CITI_SYNC_WORKER_CONCURRENCY)', positiveIntArg)
+    .option('--concurrency <n>', 'jobs at once per queue in this process, 1-256 (default: CITI_SYNC_WORKER_CONCURRENCY)', boundedIntArg(1, 256))
     .option('--metrics-port <port>', 'serve /metrics (Prometheus) and /healthz on this port', portArg)
     .option('--metrics-host <host>', 'the address to serve them on (default: CITI_SYNC_METRICS_HOST, 127.0.0.1); 0.0.0.0 for every interface')
     .option('--dashboard', 'also serve the bull-board dashboard at /admin/queues (needs --metrics-port); read-only unless CITI_SYNC_DASHBOARD_TOKEN is set')
-    .option('--grace <seconds>', 'on SIGTERM, wait this long for running jobs to reach a page boundary', nonNegativeIntArg, 30)
+    .option('--grace <seconds>', 'on SIGTERM, wait this long for running jobs to reach a page boundary', secondsArg, 30)
     .addOption(new Option('--lock-duration <ms>', 'job lock lifetime; a killed worker\'s jobs move on after about this plus --stalled-interval').argParser(positiveIntArg).default(30_000))
     .addOption(new Option('--stalled-interval <ms>', 'how often to look for jobs of dead workers').argParser(positiveIntArg).default(15_000))
     .action(async (o: WorkerFlags) => {

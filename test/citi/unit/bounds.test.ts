@@ -141,6 +141,13 @@ describe('control characters from upstream (item 10)', () => {
     expect(out.a).toBe('xy');
     expect(JSON.stringify(out)).toBe('{"__proto__":{"polluted":""},"a":"xy"}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A clean value is returned as it is (no copy: the common case costs one read-only walk); a
+    // __proto__ key from JSON.parse is an own data property there too.
+    const clean = JSON.parse('{"__proto__":{"x":1},"a":["b",{"c":"d"}]}') as Record<string, unknown>;
+    expect(cleanJson(clean)).toBe(clean);
+    const dirtyKey = JSON.parse('{"a":{"k\\u0007":"v"}}') as Record<string, unknown>;
+    expect(cleanJson(dirtyKey)).toEqual({ a: { k: 'v' } });
+    expect(cleanJson(JSON.parse('["\\ud800"]'))).toEqual(['\ufffd']);
   });
 });
 

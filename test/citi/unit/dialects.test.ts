@@ -127,8 +127,8 @@ describe('US v2 on the wire', () => {
 
 describe('exact numbers on the wire', () => {
   it('a body with numbers a double would round is parsed losslessly; others take the fast path, equally exact', async () => {
-    expect(['{"a":12.5}', '{"a":123456789012345}', '{"id":"da549a7cc86472ee05272c7bd0a4483f"}'].map(mayLoseDigits)).toEqual([false, false, false]);
-    expect(['{"a":1234567890123456}', '{"a":0.30000000000000004}', '{"a":-1.5E3}', '[1e5]'].map(mayLoseDigits)).toEqual([true, true, true, true]);
+    expect(['{"a":12.5}', '{"a":123456789012345}', '{"id":"da549a7cc86472ee05272c7bd0a4483f"}', '{"transactionId":"2026112500001234","n":[1, 2.5]}'].map(mayLoseDigits)).toEqual([false, false, false, false]);
+    expect(['{"a":1234567890123456}', '{"a":0.30000000000000004}', '{"a":-1.5E3}', '[1e5]', '12345678901234567', '{"a":[1, -12345678901234567]}', '{"a" :\n 2E-3}'].map(mayLoseDigits)).toEqual([true, true, true, true, true, true, true]);
     const body = (amount: string) => ({
       status: 200,
       headers: {},
@@ -163,6 +163,19 @@ describe('Asia-Pacific v1 envelopes', () => {
     const err = await failure(odd.client.listAccounts(odd.tokens));
     expect(err).toBeInstanceOf(MalformedResponseError);
     expect((err as MalformedResponseError).message).toContain('accountGroupSummary[0].portfolios: unknown account array in group WEALTH; found keys: accountGroup, portfolios, totalCurrentBalance');
+  });
+
+  it('an account id that is a dot segment (it would change the request path) fails the listing, naming the field', async () => {
+    for (const id of ['.', '..']) {
+      const { client, tokens, transport } = setup('US', () =>
+        res(200, { accountGroupDetails: [{ accountGroup: 'CHECKING', checkingAccountsDetails: [{ accountId: id, currencyCode: 'USD' }] }] }),
+      );
+      const err = await failure(client.listAccounts(tokens));
+      expect(err).toBeInstanceOf(MalformedResponseError);
+      expect((err as MalformedResponseError).message).toContain('accountId: a dot segment (. or ..) cannot be an id in a path');
+      // Retried as any malformed page is, and never used in a path.
+      expect(new Set(transport.requests.map((r) => r.path))).toEqual(new Set(['/v2/accounts/details']));
+    }
   });
 
   it('an account listed twice across pages (live offsets) is kept once; under another kind it is reported', async () => {
