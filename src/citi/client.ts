@@ -165,6 +165,11 @@ export class CitiClient {
     return this.dialect.maxWindow(accountType);
   }
 
+  /** Days per window when the deployment sets none (CITI_WINDOW_DAYS): the market's default, if any. */
+  defaultWindowDays(): number | undefined {
+    return this.dialect.defaultWindowDays;
+  }
+
   /**
    * Every account of the user (§3), across all pages, each id once. An id listed again under the same
    * kind is a page overlap (live offsets, §4) and is dropped silently; under another kind it is a

@@ -127,7 +127,7 @@ async function windowsToWalk(deps: SyncDeps, client: CitiClient, connectionId: s
     lookbackDays: deps.settings.lookbackDays,
     correctionDays: deps.settings.correctionDays,
   });
-  const planned = splitWindows(range.from, range.to, client.windowLimit(account.accountType), { windowDays: deps.settings.windowDays });
+  const planned = splitWindows(range.from, range.to, client.windowLimit(account.accountType), { windowDays: deps.settings.windowDays ?? client.defaultWindowDays() });
   await deps.db.transaction(async (tx) => {
     if (opts.full) await forgetWindows(tx, connectionId, account.accountId);
     await planWindows(tx, connectionId, account.accountId, planned, range);

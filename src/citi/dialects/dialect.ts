@@ -30,6 +30,11 @@ export interface Dialect {
   statementPath(accountId: string, statementId: string): string;
   /** The longest window one transactions call may cover for this kind (§4). */
   maxWindow(accountType: string): WindowLimit;
+  /**
+   * Days per window when CITI_WINDOW_DAYS is not set, where the market's limit alone would make
+   * answers too large to hold several at once (an unpaged window comes whole); unset: the limit.
+   */
+  readonly defaultWindowDays?: number;
   readAccounts(json: unknown): AccountsPage;
   readTransactions(json: unknown, accountType: string): TransactionsPage;
 }

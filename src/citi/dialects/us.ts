@@ -21,6 +21,10 @@ export const US: Dialect = {
   statementPath: (accountId, statementId) => `/v2/accounts/${enc(accountId)}/statements/${enc(statementId)}`,
   // No window length is declared: a year per call keeps each (unpaged) answer bounded.
   maxWindow: () => ({ unit: 'months', count: 12 }),
+  // A window comes whole in one answer, held in memory while it is parsed and written: a quarter
+  // keeps a busy account's answer near a megabyte (a year of 5,000 rows was ~5 MB per window, and a
+  // 1M-row backfill peaked at 508 MB), and gives a backfill eight windows to fetch and write at once.
+  defaultWindowDays: 92,
   readAccounts: readAccountGroups,
   readTransactions: readTransactionRows,
 };
