@@ -57,6 +57,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const authorizeDeps: AuthorizeDeps = { oauth, users: world.users, autoConsent: opts.autoConsent ?? false, basePath: BASE_PATH };
   const logger = opts.logger;
   const timers = new Set<NodeJS.Timeout>();
+  // The expireToken fault: an access token expires early, while in use. A token's first use never
+  // meets it (Citi's tokens are not born expired, and a client that refreshed must be able to use
+  // the new one), and once expired a token stays expired.
+  const usedTokens = new Set<string>();
+  const expiredEarly = new Set<string>();
   let closed = false;
   let closing: Promise<void> | undefined;
 
@@ -125,9 +130,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         limiter.open(clientHeader, arrival + plan.delayMs);
         return { ...citiError(429, 'rateLimitExceeded', 'too many requests for this client_id'), headers: { 'Retry-After': String(limiter.retryAfter) } };
       }
-      const who = oauth.authenticate(auth!.slice(7).trim());
+      const token = auth!.slice(7).trim();
+      const who = oauth.authenticate(token);
       if ('reason' in who) return citiError(401, 'unAuthorized', who.reason, 'Authorization');
-      if (plan.kind === 'expireToken') return citiError(401, 'unAuthorized', 'access token expired', 'Authorization');
+      if (expiredEarly.has(token) || (plan.kind === 'expireToken' && usedTokens.has(token))) {
+        expiredEarly.add(token);
+        return citiError(401, 'unAuthorized', 'access token expired', 'Authorization');
+      }
+      usedTokens.add(token);
       if (!who.grant.scope.split(' ').includes(REQUIRED_SCOPE)) return citiError(403, 'accessNotConfigured', `the grant lacks scope ${REQUIRED_SCOPE}`);
       return route.run({ world, market, grant: who.grant, params, pageSize, stats, mutateDuringPagination: faults.faults.mutateDuringPagination });
     })();

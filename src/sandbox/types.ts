@@ -36,7 +36,7 @@ export interface Faults {
   truncateProbability: number;
   /** Socket destroyed without a response. */
   resetProbability: number;
-  /** A resource call answers 401 unAuthorized as if the access token had expired (the token stays valid). */
+  /** An access token already used once expires early: that call and every later use of the token answer 401 unAuthorized (a fresh token is never the one). */
   expireTokenProbability: number;
   /** Each non-first transactions page request first inserts a pending transaction at the head of the window. */
   mutateDuringPagination: boolean;

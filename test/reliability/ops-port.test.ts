@@ -171,7 +171,7 @@ describe('ops port: bind address and dashboard access', () => {
     // A host nothing can listen on: one line naming the flags, and no job was taken.
     const before = await queueState();
     const host = await runCli(['worker', '--metrics-port', '0', '--metrics-host', '192.0.2.1'], env, 60_000);
-    expect(host.code).toBe(2);
+    expect({ code: host.code, stderr: host.code === 2 ? '' : host.stderr }).toEqual({ code: 2, stderr: '' });
     expect(lines(host.stderr).filter((l) => l.startsWith('citi-sync:'))).toEqual(['citi-sync: --metrics-host/--metrics-port: cannot listen on 192.0.2.1:0 (EADDRNOTAVAIL)']);
     expect(await queueState()).toEqual(before);
   }, 240_000);
