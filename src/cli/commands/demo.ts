@@ -38,6 +38,9 @@ export function registerDemo(program: Command, config: () => Config): void {
           CITI_CLIENT_SECRET: sandbox.clientSecret,
           CITI_COUNTRY: sandbox.country,
           CITI_MAX_REQUESTS_PER_SECOND: perSecond,
+          // The demo's accounts are small and its quota 25 requests/s: a year per window (the API's
+          // limit) is 2 requests per account instead of the default quarter's 8 (8.1 s -> 4.5 s).
+          CITI_WINDOW_DAYS: base.CITI_WINDOW_DAYS ?? 366,
           CITI_REDIRECT_URI: 'http://127.0.0.1:0/callback',
         },
       });
