@@ -68,7 +68,11 @@ async function syncConnectionLocked(
   // Losing the lock session frees the locks for another process: every account stops between pages.
   const signal = opts.signal ? AbortSignal.any([opts.signal, locks.lost]) : locks.lost;
   const limit = pLimit(deps.settings.accountConcurrency);
-  const results: AccountResult[] = await Promise.all(
+  // allSettled, not all: when one account's task throws (its database went away mid-bookkeeping), the
+  // others still hold open transactions and account locks. Returning before they settle would free the
+  // connection lock while they still write, and a next sync would plan against state they are about to
+  // change (found by the cut-off test: a straggler moved a watermark under the next run).
+  const settled = await Promise.allSettled(
     accounts.map((account) =>
       limit(async () => {
         if (locks.lost.aborted) return failedUnstarted(account.accountId, locks.lost.reason);
@@ -90,6 +94,9 @@ async function syncConnectionLocked(
       }),
     ),
   );
+  const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (thrown) throw thrown.reason;
+  const results = settled.map((s) => (s as PromiseFulfilledResult<AccountResult>).value);
   const outcome = locks.lost.aborted ? failedWith(locks.lost.reason) : rollUp(results.filter((r) => r.status === 'failed').length, results.length);
   const { status } = await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, outcome, run.listing.requests);
   if (locks.lost.aborted) {

@@ -106,6 +106,10 @@ describe('sync engine on postgres: hard cases', () => {
     // part-way with its cursor).
     await h.close();
     h = await harness(db, { sandbox: { pageSize: 5 }, settings: { windowDays: 15 } });
+    // One page per write transaction, so "cut after k committed pages" means k (give or take the one
+    // batch each account has in flight), whatever the machine's speed: with the default batching a
+    // fast fetcher let one transaction carry dozens of pages and a cut could find nothing left open.
+    h.deps.batch = { minRows: 1, maxRows: 1, lingerMs: 0 };
     const { userId } = await h.connect('c1');
     // Every statement once `alive` says no fails, as if the process died there.
     const dying = (alive: () => boolean): Database => ({
