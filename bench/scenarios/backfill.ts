@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CitiClient, TokenBucketGate, splitWindows, type AccessTokenProvider } from '../../src/citi/index.ts';
+import { CitiClient, TokenBucketGate, dialectFor, splitWindows, type AccessTokenProvider } from '../../src/citi/index.ts';
 import { syncRange } from '../../src/sync/plan.ts';
 import { toRecord } from '../../src/sync/sql/transactions.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -84,6 +84,9 @@ async function unmatched(db: Database, entries: DigestEntry[], removed: boolean)
   return rows[0]!.n;
 }
 
+/** The windows the engine plans in the bench's market (US): CITI_WINDOW_DAYS unset, so the dialect's default. */
+const ENGINE_WINDOW_DAYS = DEFAULT_SETTINGS.windowDays ?? dialectFor('US').defaultWindowDays;
+
 /** The naive writer's input: the same windows as the engine, fetched one page after another. */
 async function* naivePages(sb: SandboxProcess, token: string): AsyncGenerator<{ accountId: string; rows: Array<Record<string, unknown>> }> {
   const client = new CitiClient({ baseUrl: sb.url, clientId: sb.clientId, clientSecret: sb.clientSecret, gate: new TokenBucketGate({ perSecond: UNLIMITED_RATE, burst: UNLIMITED_RATE }) });
@@ -91,7 +94,7 @@ async function* naivePages(sb: SandboxProcess, token: string): AsyncGenerator<{ 
   try {
     const range = syncRange({ today: sb.today, watermark: null, full: true, historyMonths: DEFAULT_SETTINGS.historyMonths, lookbackDays: 0 });
     for (const a of (await client.listAccounts(tokens)).accounts) {
-      for (const w of splitWindows(range.from, range.to, a.accountType).reverse()) {
+      for (const w of splitWindows(range.from, range.to, a.accountType, { windowDays: ENGINE_WINDOW_DAYS }).reverse()) {
         for await (const page of client.transactionPages(tokens, a, w.from, w.to)) {
           yield { accountId: a.accountId, rows: page.rows.map(toRecord) };
         }
@@ -128,7 +131,8 @@ export async function runBackfillScenarios(ctx: BenchContext): Promise<BackfillR
 
     ctx.log('2. API floor (sequential, then concurrent)');
     const token = (await sb.issueTokens(sb.users[0]!.userId)).access_token;
-    const floorInput = { baseUrl: sb.url, clientId: sb.clientId, accessToken: token, today: sb.today, historyMonths: DEFAULT_SETTINGS.historyMonths };
+    // The same pages as the engine: its window plan (the US default quarters, not the API's year).
+    const floorInput = { baseUrl: sb.url, clientId: sb.clientId, accessToken: token, today: sb.today, historyMonths: DEFAULT_SETTINGS.historyMonths, windowDays: ENGINE_WINDOW_DAYS };
     const apiFloorSequential = await apiFloor({ ...floorInput, concurrency: 1 });
     const concurrency = DEFAULT_SETTINGS.accountConcurrency * DEFAULT_SETTINGS.windowConcurrency;
     const apiFloorConcurrent = { ...(await apiFloor({ ...floorInput, concurrency })), concurrency };
