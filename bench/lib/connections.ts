@@ -12,8 +12,8 @@ export interface Connected {
   users: Map<string, string>;
 }
 
-/** One connection per simulator user (the first `count` users; all by default). */
-export async function connectUsers(db: Database, sandbox: SandboxProcess, count = sandbox.users.length): Promise<Connected> {
+/** One connection per simulator user (the first `count` users; all by default), customers of `country`. */
+export async function connectUsers(db: Database, sandbox: SandboxProcess, count = sandbox.users.length, country = 'US'): Promise<Connected> {
   const key = randomBytes(32);
   const cipher = new TokenCipher(key);
   const connectionIds: string[] = [];
@@ -21,7 +21,7 @@ export async function connectUsers(db: Database, sandbox: SandboxProcess, count 
   for (const [i, u] of sandbox.users.slice(0, count).entries()) {
     const id = `bench-${i}`;
     const t = await sandbox.issueTokens(u.userId);
-    await addConnection(db, cipher, { id, refreshToken: t.refresh_token });
+    await addConnection(db, cipher, { id, refreshToken: t.refresh_token, country });
     connectionIds.push(id);
     users.set(id, u.userId);
   }
