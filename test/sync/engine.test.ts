@@ -195,6 +195,42 @@ describe('sync engine on postgres: hard cases', () => {
     expect(liveKeys(await storedTransactions(db, 'c1'))).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
   });
 
+  it('a sync whose account task throws returns only once every other account has settled', async () => {
+    await h.connect('c1');
+    // The second account run to start fails to be recorded (its database went away at that moment):
+    // that task throws outside syncAccount's own error handling, while the others are mid-walk.
+    let accountRuns = 0;
+    const flaky: Database = {
+      ...db,
+      kind: db.kind,
+      query: (t, p) => {
+        if (t.includes('INSERT INTO citi_sync.sync_runs') && p?.[1] != null && ++accountRuns === 2) return Promise.reject(new Error('simulated outage'));
+        return db.query(t, p);
+      },
+      withSession: (fn) => db.withSession(fn),
+      close: () => db.close(),
+      transaction: (fn) => db.transaction(fn),
+    };
+    const error = await syncConnection({ ...h.deps, db: flaky }, 'c1', { trigger: 'cli' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(String(error)).toContain('simulated outage');
+    // Nothing of this sync is still running or still writing once it has thrown.
+    const counts = async () => {
+      const { rows } = await db.query<{ running: number; txns: number }>(
+        `SELECT (SELECT count(*)::int FROM citi_sync.sync_runs WHERE account_id IS NOT NULL AND status = 'running') AS running,
+                (SELECT count(*)::int FROM citi_sync.transactions) AS txns`,
+      );
+      return rows[0]!;
+    };
+    const atThrow = await counts();
+    expect(atThrow.running).toBe(0);
+    expect(atThrow.txns).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await counts()).toEqual(atThrow);
+  });
+
   it('keeps the same transaction id in two accounts apart', async () => {
     const user = h.sandbox.users[0]!;
     const checking = h.sandbox.truth(user.userId).accounts.filter((x) => x.type === 'checking').map((x) => x.accountId);
