@@ -95,7 +95,11 @@ async function syncConnectionLocked(
     ),
   );
   const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (thrown) throw thrown.reason;
+  if (thrown) {
+    // Best effort: the database may be what failed, and then the next sync's sweep closes the run.
+    await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, failedWith(thrown.reason), run.listing.requests).catch(() => undefined);
+    throw thrown.reason;
+  }
   const results = settled.map((s) => (s as PromiseFulfilledResult<AccountResult>).value);
   const outcome = locks.lost.aborted ? failedWith(locks.lost.reason) : rollUp(results.filter((r) => r.status === 'failed').length, results.length);
   const { status } = await closeConnectionRun(deps, { connectionId, runId, trigger: opts.trigger }, outcome, run.listing.requests);

@@ -226,6 +226,9 @@ describe('sync engine on postgres: hard cases', () => {
     };
     const atThrow = await counts();
     expect(atThrow.running).toBe(0);
+    // Its connection run is closed as failed with the reason, not left for the next sync's sweep.
+    const { rows: conn } = await db.query<{ status: string; error: string }>(`SELECT status, error FROM citi_sync.sync_runs WHERE account_id IS NULL`);
+    expect(conn).toEqual([{ status: 'failed', error: expect.stringContaining('simulated outage') }]);
     expect(atThrow.txns).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(await counts()).toEqual(atThrow);
