@@ -33,6 +33,8 @@ describe('start-up', () => {
     { args: ['status', '--help'], notLoaded: ['bullmq', 'ioredis', 'undici'] },
     // sync reaches undici at its first request to Citi (or webhook delivery), after the database.
     { args: ['sync', '--help'], notLoaded: ['bullmq', 'ioredis', 'undici'] },
+    // doctor checks the database and Redis before it reaches Citi.
+    { args: ['doctor', '--help'], notLoaded: ['bullmq', 'undici'] },
   ])('citi-sync $args loads none of $notLoaded', ({ args, notLoaded }) => {
     const loaded = librariesLoadedBy(args);
     // The probe works: every command loads commander.
