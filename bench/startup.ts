@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { connectUsers } from './lib/connections.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { startSandboxProcess } from './lib/sandbox.ts';
@@ -57,6 +58,9 @@ const median = (xs: number[]): number => {
 const fmt = (s: number | null): string => (s === null ? '-' : s.toFixed(2));
 
 const adminUrl = process.env.DATABASE_URL ?? DEFAULT_ADMIN_URL;
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// status opens the queues, which writes their meta keys: a prefix of this run's own, deleted after.
+const queuePrefix = `{bench-startup-${process.pid}}`;
 const db = await createBenchDatabase(adminUrl, 'startup');
 const sandbox = await startSandboxProcess({ seed: 1, autoConsent: true, rateLimit: false, profile: { users: 1, accountsPerUser: 2, transactionsPerAccount: 50 } });
 try {
@@ -64,8 +68,8 @@ try {
   const env = {
     ...process.env,
     DATABASE_URL: db.url,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    CITI_SYNC_QUEUE_PREFIX: `{bench-startup-${process.pid}}`,
+    REDIS_URL: redisUrl,
+    CITI_SYNC_QUEUE_PREFIX: queuePrefix,
     CITI_API_BASE_URL: sandbox.url,
     CITI_CLIENT_ID: sandbox.clientId,
     CITI_CLIENT_SECRET: sandbox.clientSecret,
@@ -100,4 +104,13 @@ try {
 } finally {
   await sandbox.close();
   await db.drop();
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${queuePrefix}:*`, count: 500 }) as AsyncIterable<string[]>) keys.push(...batch);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }
