@@ -5,8 +5,12 @@ import type { Logger } from '../log/logger.ts';
 import type { WebhookEvent } from './event.ts';
 import { requireCommonJs } from '../commonJs.ts';
 
-// Through require: see src/commonJs.ts.
-const { request } = requireCommonJs('undici') as typeof Undici;
+/*
+ * Required (see src/commonJs.ts) at the first delivery, not when this module loads: `sync` builds its
+ * notifier before it opens the database, and undici costs ~0.1 s of CPU to load, a quarter of the
+ * start-up budget (issue #14). Most runs send no event at all.
+ */
+const request: typeof Undici.request = (...args) => (requireCommonJs('undici') as typeof Undici).request(...args);
 
 /** Header names a receiver checks; the signature covers `${timestamp}.${body}` (replays are dated). */
 export const SIGNATURE_HEADER = 'x-citi-sync-signature';

@@ -31,7 +31,10 @@ describe('start-up', () => {
     { args: ['--help'], notLoaded: ['bullmq', 'ioredis', 'undici'] },
     // status reaches Redis (and bullmq) only after the database part, and only when it runs.
     { args: ['status', '--help'], notLoaded: ['bullmq', 'ioredis', 'undici'] },
-    { args: ['sync', '--help'], notLoaded: ['bullmq', 'ioredis'] },
+    // sync reaches undici at its first request to Citi (or webhook delivery), after the database.
+    { args: ['sync', '--help'], notLoaded: ['bullmq', 'ioredis', 'undici'] },
+    // doctor checks the database and Redis before it reaches Citi.
+    { args: ['doctor', '--help'], notLoaded: ['bullmq', 'undici'] },
   ])('citi-sync $args loads none of $notLoaded', ({ args, notLoaded }) => {
     const loaded = librariesLoadedBy(args);
     // The probe works: every command loads commander.
