@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TokenSet } from '../citi/index.ts';
@@ -8,7 +8,7 @@ export class ConsentError extends Error {
   override readonly name = 'ConsentError';
   constructor(
     message: string,
-    readonly reason: 'access_denied' | 'state_mismatch' | 'timeout' | 'bad_redirect' | 'exchange_failed',
+    readonly reason: 'access_denied' | 'timeout' | 'bad_redirect' | 'exchange_failed',
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -34,6 +34,9 @@ export interface CodeFlowOptions {
   timeoutMs?: number;
 }
 
+/** How long closing the listener waits for open connections before cutting them. */
+const CLOSE_GRACE_MS = 1000;
+
 /**
  * The OAuth authorization-code flow with `state` and PKCE: listen on the loopback redirect, send the
  * person to Citi's consent page, check the state that comes back, exchange the code. The code is
@@ -54,7 +57,16 @@ export async function runCodeFlow(opts: CodeFlowOptions): Promise<TokenSet> {
           res.writeHead(404).end();
           return;
         }
-        const ok = url.searchParams.has('code') && url.searchParams.get('state') === state;
+        // Only the redirect of this flow (our state) ends it. Anything else reaching the port (a stray
+        // tab, a stale redirect of an earlier run, a page that knows the port) is refused and the
+        // flow keeps waiting, bounded by its deadline: it must not be able to abort a consent in
+        // progress. No state at all is refused the same way.
+        if (!sameState(url.searchParams.get('state'), state)) {
+          res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
+          res.end('<!doctype html><title>citi-sync</title><p>This redirect does not belong to the connection in progress; it was ignored.</p>');
+          return;
+        }
+        const ok = url.searchParams.has('code');
         res.writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8' });
         res.end(
           ok
@@ -87,9 +99,6 @@ export async function runCodeFlow(opts: CodeFlowOptions): Promise<TokenSet> {
       }),
     ]).finally(() => clearTimeout(timer));
 
-    if (params.get('state') !== state) {
-      throw new ConsentError('the redirect carried a different state: it was not started by this command (possible CSRF); try again', 'state_mismatch');
-    }
     const error = params.get('error');
     if (error) {
       throw new ConsentError(error === 'access_denied' ? 'consent was denied on the Citi page' : `Citi returned an error: ${error}`, 'access_denied');
@@ -106,6 +115,22 @@ export async function runCodeFlow(opts: CodeFlowOptions): Promise<TokenSet> {
       );
     }
   } finally {
-    if (server) await new Promise<void>((r) => server!.close(() => r()));
+    // close() ends idle connections but waits for active ones: a client that keeps a request
+    // half-sent would hold the command past its answer. The page just written gets a moment to
+    // reach the browser, then whatever is left is cut.
+    if (server) {
+      const s = server;
+      const cut = setTimeout(() => s.closeAllConnections(), CLOSE_GRACE_MS);
+      await new Promise<void>((r) => s.close(() => r()));
+      clearTimeout(cut);
+    }
   }
+}
+
+/** Compared in constant time: the state is the secret that ties the redirect to this flow. */
+function sameState(received: string | null, expected: string): boolean {
+  if (received === null) return false;
+  const a = Buffer.from(received);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -9,6 +9,7 @@ import {
   UnauthorizedError,
   UnexpectedResponseError,
   WindowOutOfRangeError,
+  maskCredentials,
   snippetOf,
 } from './errors.ts';
 import { oneLine } from './text.ts';
@@ -207,10 +208,35 @@ export function parseErrorBody(text: string): ErrorBody {
   code ??= str(o.httpCode);
   const rawDetail = str(o.error_description) ?? str(o.details) ?? joinDefined(str(o.httpMessage), str(o.moreInformation)) ?? str(o.moreInfo);
   const out: ErrorBody = {};
-  if (code) out.code = oneLine(code).slice(0, 64);
+  if (code) out.code = safeCode(code);
   if (type) out.type = oneLine(type).slice(0, 16);
   if (rawDetail) out.detail = redactCredentials(oneLine(rawDetail)).slice(0, 120);
   return out;
+}
+
+/** Longest error code kept; Citi's longest (`tranxFromDate2YrsPriorToCurrDate`) is 32. */
+const CODE_MAX = 64;
+
+/**
+ * Codes the contract names or the mapping above acts on: kept as sent. One of them
+ * (`tranxFromDate2YrsPriorToCurrDate`) mixes letters and digits over 24 characters, which the
+ * credential mask would take for a token.
+ */
+const KNOWN_CODES = new Set([
+  'invalidRequest', 'unAuthorized', 'accessNotConfigured', 'resourceNotFound', 'rateLimitExceeded', 'serverUnavailable',
+  'tranxFromDate2YrsPriorToCurrDate', 'tranxToDateAfterCurrDate', 'noAccounts',
+  'invalid_request', 'invalid_grant', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'access_denied',
+]);
+
+/**
+ * The code as it may appear in an error's `code`, its message, a log line, a run record and a
+ * webhook: one line, credential-like runs masked as in snippets (a server that echoes the offending
+ * token may echo it in `code` as well as in the description), and bounded. Masked before the cut,
+ * on a prefix long enough that a token reaching past the cut is still one long run there.
+ */
+function safeCode(code: string): string {
+  if (KNOWN_CODES.has(code)) return code;
+  return maskCredentials(oneLine(code.slice(0, CODE_MAX + 256))).slice(0, CODE_MAX);
 }
 
 function joinDefined(a: string | undefined, b: string | undefined): string | undefined {

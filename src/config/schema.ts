@@ -11,6 +11,15 @@ const optionalText = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+/** A yes/no setting: `1`/`true`/`yes` or `0`/`false`/`no` (any case); unset is no. */
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((s) => ['1', 'true', 'yes', '0', 'false', 'no'].includes(s), 'must be 1 or 0 (also true/false, yes/no)')
+  .transform((s) => ['1', 'true', 'yes'].includes(s))
+  .default(false);
+
 const url = (protocols: string[]) =>
   z
     .string()
@@ -82,6 +91,11 @@ export const envSchema = z.object({
   CITI_SYNC_WEBHOOK_URL: url(['https:', 'http:']).optional(),
   /** HMAC-SHA256 key for the webhook's signature header. */
   CITI_SYNC_WEBHOOK_SECRET: optionalText,
+  /**
+   * Plain http to a webhook host that is not loopback carries each event (connection ids, failure
+   * reasons) in clear and lets anyone on the path read it: refused unless the operator says so here.
+   */
+  CITI_SYNC_WEBHOOK_ALLOW_HTTP: flag,
 });
 
 export type EnvInput = z.input<typeof envSchema>;

@@ -24,7 +24,33 @@ export interface OpsServerOptions {
    */
   dashboard?: { queues: Queue[]; token?: string | undefined };
   logger: Logger;
+  /** Bounds on what a client of the port may hold; tests shorten them. @defaultValue OPS_LIMITS */
+  limits?: Partial<OpsLimits>;
 }
+
+/**
+ * What one client may take from the port. Node's own defaults let a client hold a connection for
+ * 60 s per header trickle (checked only every 30 s) and 5 minutes per request, with no cap on
+ * connections: a few hundred slow sockets from anyone who can reach the port exhaust the worker's
+ * file descriptors. A Prometheus scrape, a health probe or a dashboard page needs none of that.
+ */
+export interface OpsLimits {
+  /** Open connections at once; further ones are dropped as they arrive. */
+  maxConnections: number;
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** Time an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+}
+
+export const OPS_LIMITS: Readonly<OpsLimits> = Object.freeze({
+  maxConnections: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+});
 
 export interface OpsServer {
   port: number;
@@ -39,13 +65,21 @@ const CHECK_TIMEOUT_MS = 2000;
 export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
   const token = opts.dashboard?.token;
   const dashboard = opts.dashboard ? await dashboardHandler(opts.dashboard.queues, { readOnly: !token }) : undefined;
-  const server = createServer((req, res) => {
+  const limits = { ...OPS_LIMITS, ...opts.limits };
+  // Node checks the two timeouts on this interval (30 s by default), so it bounds how late they bite.
+  const checkEveryMs = Math.max(50, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
+  const server = createServer({ connectionsCheckingInterval: checkEveryMs }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       opts.logger.warn({ err: { message: messageOf(err) }, url: req.url }, 'ops request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error\n');
     });
   });
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  // A request's time includes its headers: below headersTimeout, requestTimeout would cut first.
+  server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   // Bound to loopback, only loopback names may be asked for: a web page whose name was re-pointed at
   // 127.0.0.1 (DNS rebinding) reached /metrics, /healthz and the dashboard's jobs from the browser.
   const loopbackOnly = isLoopbackHost(opts.host ?? DEFAULT_OPS_HOST);

@@ -30,7 +30,9 @@ export async function handleAdmin(sandbox: Sandbox, method: string, path: string
   try {
     const [a, b, c] = route;
     if (method === 'GET' && a === 'info' && route.length === 1) {
-      return json(200, { url: sandbox.url, country: sandbox.country, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, today: sandbox.today(), users: sandbox.users });
+      // A supplied secret may be a real one (see Sandbox.clientSecretSupplied): its holder knows it.
+      const secret = sandbox.clientSecretSupplied ? {} : { clientSecret: sandbox.clientSecret };
+      return json(200, { url: sandbox.url, country: sandbox.country, clientId: sandbox.clientId, ...secret, today: sandbox.today(), users: sandbox.users });
     }
     if (a === 'stats' && route.length === 1 && method === 'GET') return json(200, sandbox.stats());
     if (a === 'stats' && b === 'reset' && method === 'POST') {

@@ -47,7 +47,9 @@ export async function runSandboxCli(opts: SandboxCliOptions, out: NodeJS.Writabl
     `  market         ${sandbox.country} (${sandbox.country === 'US' ? 'US v2 dialect' : 'Asia-Pacific v1 dialect'}; token path /authCode/oauth2/token/${sandbox.country.toLowerCase()}/gcb)`,
     `  base URL       ${sandbox.url}`,
     `  client id      ${sandbox.clientId}`,
-    `  client secret  ${sandbox.clientSecret}`,
+    // Only a secret it made up is shown: one passed in may be the operator's real one (a shared
+    // CITI_CLIENT_SECRET), and this goes to a terminal, a log collector or CI output.
+    `  client secret  ${sandbox.clientSecretSupplied ? '(the one supplied; not shown)' : sandbox.clientSecret}`,
     `  rate limit     ${rate === false ? 'none' : `${rate}/s per client_id, burst ${rate * 2}`}`,
     `  admin API      ${origin}/__sandbox/ (stats, advance, faults, truth, ...)`,
     '',

@@ -250,6 +250,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     port,
     clientId,
     clientSecret,
+    clientSecretSupplied: opts.clientSecret !== undefined,
     country: market.country,
     users: world.users,
     today: () => isoDay(world.today),

@@ -192,6 +192,11 @@ export interface Sandbox {
   readonly port: number;
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * The secret was passed in (CITI_CLIENT_SECRET, a flag or a file), so it may be a real one: it is
+   * then neither printed by `citi-sync sandbox` nor served by /__sandbox/info. A generated one is.
+   */
+  readonly clientSecretSupplied: boolean;
   readonly users: SandboxUser[];
   today(): string;
   advance(days: number): void;

@@ -178,15 +178,17 @@ describe('citi-sync connect', () => {
     expect(await connectionRows(t)).toEqual([]);
   });
 
-  it('a redirect with another state: refused as not ours, exit 1, nothing stored', async () => {
-    const { t, child, redirectUri } = await startConnect();
+  it('a redirect with another state: answered 400 and ignored, the consent in progress still completes', async () => {
+    const { t, child, authorizeUrl, redirectUri } = await startConnect();
+    // A stray or hostile request used to abort the whole connect (state_mismatch).
     expect(await followToLoopback(`${redirectUri}?code=stolen&state=not-the-one`, redirectUri)).toBe(400);
+    expect(await followToLoopback(`${redirectUri}?error=access_denied`, redirectUri)).toBe(400);
+    expect(child.proc.exitCode).toBe(null);
+    expect(await followToLoopback(await submitConsent(authorizeUrl, 'allow'), redirectUri)).toBe(200);
     const r = await child.done;
-    expect(r.code).toBe(1);
-    expect(oneLine(r)).toBe(
-      'citi-sync: the redirect carried a different state: it was not started by this command (possible CSRF); try again (nothing was stored)',
-    );
-    expect(await connectionRows(t)).toEqual([]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Connected "x" (tokens stored encrypted).');
+    expect((await connectionRows(t)).map((c) => [c.id, c.status])).toEqual([['x', 'active']]);
   });
 
   it('an expired or already used code: Citi refuses the exchange, exit 1, nothing stored', async () => {

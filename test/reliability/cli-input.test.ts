@@ -42,6 +42,9 @@ describe('bad CLI and config input', () => {
   const cases: Case[] = [
     { name: 'DATABASE_URL not a URL', args: ['sync'], env: { DATABASE_URL: 'not a url' }, says: /DATABASE_URL: must be a URL starting with postgres:\/\// },
     { name: 'plain http to a non-loopback host', args: ['sync'], env: { CITI_API_BASE_URL: 'http://api.example.com/gcb/api' }, says: /CITI_API_BASE_URL: must use https:\/\// },
+    { name: 'webhook over plain http to a non-loopback host', args: ['sync'], env: { CITI_SYNC_WEBHOOK_URL: 'http://hooks.example.com/citi', CITI_SYNC_WEBHOOK_SECRET: 'whsec-0123456789' }, says: /CITI_SYNC_WEBHOOK_URL: must use https:\/\/ .*CITI_SYNC_WEBHOOK_ALLOW_HTTP=1/ },
+    { name: 'webhook over plain http, worker', args: ['worker'], env: { CITI_SYNC_WEBHOOK_URL: 'http://hooks.example.com/citi', CITI_SYNC_WEBHOOK_SECRET: 'whsec-0123456789' }, says: /CITI_SYNC_WEBHOOK_URL: must use https:\/\// },
+    { name: 'CITI_SYNC_WEBHOOK_ALLOW_HTTP not a yes or no', args: ['sync'], env: { CITI_SYNC_WEBHOOK_ALLOW_HTTP: 'maybe' }, says: /CITI_SYNC_WEBHOOK_ALLOW_HTTP: must be 1 or 0/ },
     { name: 'CITI_CLIENT_ID missing', args: ['sync'], env: { CITI_CLIENT_ID: '' }, says: /CITI_CLIENT_ID: is required/ },
     { name: 'CITI_SYNC_ENCRYPTION_KEY missing with a server database', args: ['sync'], env: { CITI_SYNC_ENCRYPTION_KEY: '' }, says: /CITI_SYNC_ENCRYPTION_KEY: is required with a server database/ },
     { name: 'CITI_SYNC_ENCRYPTION_KEY of the wrong length', args: ['sync'], env: { CITI_SYNC_ENCRYPTION_KEY: 'abcd' }, says: /CITI_SYNC_ENCRYPTION_KEY: .*(32|64)/ },

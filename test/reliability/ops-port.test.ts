@@ -1,11 +1,12 @@
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.ts';
 import { WorkerMetrics } from '../../src/queue/metrics.ts';
 import { openQueues, type Queues } from '../../src/queue/queues.ts';
-import { startOpsServer, type OpsServer } from '../../src/queue/server.ts';
+import { OPS_LIMITS, startOpsServer, type OpsLimits, type OpsServer } from '../../src/queue/server.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { randomQueuePrefix, testRedisUrl } from '../helpers/redis.ts';
 import { lines, runCli } from './support/cli.ts';
@@ -39,7 +40,7 @@ describe('ops port: bind address and dashboard access', () => {
     await t?.drop();
   });
 
-  async function serve(token?: string): Promise<string> {
+  async function serve(token?: string, limits?: Partial<OpsLimits>): Promise<string> {
     const metrics = new WorkerMetrics({ db: t.db });
     const s = await startOpsServer({
       port: 0,
@@ -47,6 +48,7 @@ describe('ops port: bind address and dashboard access', () => {
       logger: silentLogger(),
       checks: { redis: () => redis.ping(), postgres: () => t.db.query('SELECT 1') },
       dashboard: { queues: [queues.connection, queues.account, queues.refresh], token },
+      limits,
     });
     servers.push(s);
     return `http://127.0.0.1:${s.port}`;
@@ -56,6 +58,70 @@ describe('ops port: bind address and dashboard access', () => {
   async function queueState(): Promise<unknown> {
     return { counts: await queues.connection.getJobCounts(), paused: await queues.connection.isPaused() };
   }
+
+  /** A raw connection to the port, and when (ms after opening) the server closed it. */
+  async function rawClient(base: string): Promise<{ socket: Socket; closedAfter: Promise<number>; received: () => string }> {
+    const opened = Date.now();
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString()));
+    socket.on('error', () => undefined);
+    const closedAfter = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - opened)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('close', () => reject(new Error('closed before connecting')));
+    });
+    return { socket, closedAfter, received: () => received };
+  }
+
+  it('has bounds by default: connections, header and request time, keep-alive', () => {
+    expect(OPS_LIMITS).toEqual({ maxConnections: 64, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 });
+  });
+
+  it('a slowloris client (headers one line at a time, never finished) is cut off at the header timeout', async () => {
+    const base = await serve(undefined, { headersTimeoutMs: 400, requestTimeoutMs: 800 });
+    const c = await rawClient(base);
+    c.socket.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    // One more header line every 100 ms: each byte resets nothing, the whole header has its deadline.
+    const trickle = setInterval(() => c.socket.writable && c.socket.write(`X-Slow-${Date.now()}: 1\r\n`), 100);
+    const after = await c.closedAfter.finally(() => clearInterval(trickle));
+    expect(after).toBeGreaterThanOrEqual(350);
+    expect(after).toBeLessThan(3_000);
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408/);
+  }, 10_000);
+
+  it('a body trickled after complete headers is cut off at the request timeout', async () => {
+    const base = await serve(undefined, { headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const c = await rawClient(base);
+    c.socket.write('POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n');
+    const trickle = setInterval(() => c.socket.writable && c.socket.write('x'), 100);
+    const after = await c.closedAfter.finally(() => clearInterval(trickle));
+    expect(after).toBeLessThan(3_000);
+  }, 10_000);
+
+  it('at most maxConnections at once: one more is dropped, and the port serves again once they are cut', async () => {
+    const base = await serve(undefined, { maxConnections: 2, headersTimeoutMs: 500, requestTimeoutMs: 500 });
+    const held = [await rawClient(base), await rawClient(base)];
+    for (const h of held) h.socket.write('GET /healthz HTTP/1.1\r\n');
+    // Dropped by the server as it arrives (the client may still see its connect complete first),
+    // while the two it holds are still open.
+    const extra = await rawClient(base).catch(() => undefined);
+    const extraClosed = extra ? await extra.closedAfter : 0;
+    expect(extraClosed).toBeLessThan(400);
+    expect(extra?.received() ?? '').toBe('');
+    expect(held.map((h) => h.socket.destroyed)).toEqual([false, false]);
+    for (const h of held) expect(await h.closedAfter).toBeLessThan(3_000);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  }, 10_000);
+
+  it('an idle keep-alive connection is closed after the keep-alive timeout', async () => {
+    const base = await serve(undefined, { keepAliveTimeoutMs: 300 });
+    const c = await rawClient(base);
+    c.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    const after = await c.closedAfter;
+    expect(c.received()).toMatch(/^HTTP\/1\.1 200/);
+    expect(after).toBeLessThan(3_000);
+  }, 10_000);
 
   it('listens on 127.0.0.1 by default: another interface of this machine is refused', async () => {
     const base = await serve();

@@ -81,6 +81,34 @@ describe('errorFromResponse: the one status table', () => {
     expect(err.message).toContain('[redacted]');
     expect(redactCredentials('account 1234 ok')).toBe('account 1234 ok');
   });
+
+  it('never quotes a credential from an error code either, and bounds the code', () => {
+    const token = 'eyJhbGciOiJIUzI1NiJ9.abcdefghijklmnopqrstuvwxyz0123456789';
+    const echoes = [
+      JSON.stringify({ error: token, error_description: 'bad' }),
+      citi('error', `bad-token ${token}`),
+      JSON.stringify({ errors: [{ type: 'error', code: token.repeat(4), details: 'd' }] }),
+      JSON.stringify({ httpCode: `x${token}`, httpMessage: 'Unauthorized' }),
+    ];
+    for (const [i, bodyText] of echoes.entries()) {
+      for (const kind of ['token', 'resource'] as const) {
+        const err = errorFromResponse({ kind, status: 401, path: '/p', headers: {}, bodyText });
+        for (const text of [err.message, err.code ?? '']) {
+          expect(text, `body ${i}`).not.toContain(token.slice(0, 24));
+          expect(text, `body ${i}`).not.toMatch(/[\w.~+/=-]{24,}/);
+        }
+        expect(err.code, `body ${i}`).toContain('[redacted]');
+        expect(err.code!.length).toBeLessThanOrEqual(64);
+      }
+    }
+    // A long code of words only is kept (bounded); the contract's codes are kept as sent, including
+    // the one that mixes letters and digits past 24 characters.
+    const wordy = errorFromResponse({ kind: 'resource', status: 418, path: '/p', headers: {}, bodyText: citi('error', 'x'.repeat(200)) });
+    expect(wordy.code).toBe('x'.repeat(64));
+    const window = errorFromResponse({ kind: 'resource', status: 400, path: '/p', headers: {}, bodyText: citi('error', 'tranxFromDate2YrsPriorToCurrDate') });
+    expect(window.code).toBe('tranxFromDate2YrsPriorToCurrDate');
+    expect(window.message).toContain('400 tranxFromDate2YrsPriorToCurrDate');
+  });
 });
 
 describe('errorFromNetwork', () => {
