@@ -53,9 +53,13 @@ async function loadSchedule(): Promise<Register> {
  * (all of them for tests that inspect the whole program).
  */
 export async function registerCommands(program: Command, config: () => Config, names: string[]): Promise<void> {
+  // One module may register several commands (`schedule` and `unschedule`): a command whose module
+  // is wanted is loaded in full where it comes, never left as a placeholder that the module would
+  // then collide with ("cannot add command 'schedule'": `unschedule` crashed on every call).
+  const wanted = new Set(COMMANDS.filter((e) => names.includes(e.name)).map((e) => e.load));
   // In the manifest's order, so help lists commands the same way whichever one was loaded.
   for (const entry of COMMANDS) {
-    if (names.includes(entry.name) && !program.commands.some((c) => c.name() === entry.name)) {
+    if (wanted.has(entry.load) && !program.commands.some((c) => c.name() === entry.name)) {
       (await entry.load())(program, config);
     }
     if (program.commands.some((c) => c.name() === entry.name)) continue;
