@@ -180,7 +180,7 @@ async function ownBackends(db: Database): Promise<number[]> {
   return rows.map((r) => r.pid);
 }
 
-// As the CLI does before any command (src/cli/main.ts).
+// As `citi-sync sync` does (src/cli/commands/sync.ts).
 boundHeapGrowth();
 const job = JSON.parse(process.argv[2] ?? '{}') as PipelineJob;
 main(job).then(

@@ -12,9 +12,10 @@ import { setFlagsFromString } from 'node:v8';
 export const HEAP_GROWING_PERCENT = 100;
 
 /**
- * Caps V8's heap growth for this process (a CLI process: a library does not set V8 flags for its
- * host). The flag is read each time V8 sizes the heap after a collection, so setting it at start-up
- * takes effect for the whole run.
+ * Caps V8's heap growth for this process: called by the commands that move data for long (`sync`,
+ * `worker`), not by the library (it does not set V8 flags for its host) nor by the demo (short, and
+ * timed). The flag is read each time V8 sizes the heap after a collection, so setting it before
+ * the first sync takes effect for the whole run.
  */
 export function boundHeapGrowth(): void {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);

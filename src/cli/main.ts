@@ -9,7 +9,6 @@ import { commandNameIn, COMMANDS, registerCommands } from './commands/index.ts';
 import { describeFatal } from './describeError.ts';
 import { VERSION } from '../version.ts';
 import { redactUrlsIn } from '../log/redactUrl.ts';
-import { boundHeapGrowth } from './heapGrowth.ts';
 
 /**
  * The CLI. Global flags override environment variables of the same meaning (flag > env > .env >
@@ -72,7 +71,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-boundHeapGrowth();
 const code = await main(process.argv);
 // Let pending log writes flush, then exit with the command's code even if a handle lingers.
 process.exitCode = code;
