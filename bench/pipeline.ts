@@ -13,6 +13,7 @@ import { processesCpuMs } from './lib/procCpu.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { poolSizeFor } from '../src/sync/poolSize.ts';
 import { createLogger } from '../src/log/logger.ts';
+import { boundHeapGrowth } from '../src/cli/heapGrowth.ts';
 import { syncConnection, type ConnectionResult, type SyncDeps, type SyncSettings } from '../src/sync/index.ts';
 import pLimit from 'p-limit';
 import { IoTrace, type IoStat } from './lib/ioTrace.ts';
@@ -76,6 +77,8 @@ export interface PipelineReport {
   /** Backends that postgresCpuMs summed. */
   postgresBackends: number;
   io?: IoStat[];
+  /** process.memoryUsage() at start-up and the highest value of each field the sampler saw, in MB. */
+  mem?: { start: Record<string, number>; peak: Record<string, number> };
 }
 
 const MB = 1024 * 1024;
@@ -122,8 +125,13 @@ async function main(job: PipelineJob): Promise<PipelineReport> {
     now: () => new Date(`${job.today}T12:00:00Z`),
   };
   let peakHeap = process.memoryUsage().heapUsed;
+  const inMB = (m: NodeJS.MemoryUsage): Record<string, number> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round((v / MB) * 10) / 10]));
+  const memStart = inMB(process.memoryUsage());
+  const memPeak: Record<string, number> = { ...memStart };
   const sampler = setInterval(() => {
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    for (const [k, v] of Object.entries(inMB(m))) memPeak[k] = Math.max(memPeak[k] ?? 0, v);
   }, 100);
   const startRss = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
@@ -155,6 +163,7 @@ async function main(job: PipelineJob): Promise<PipelineReport> {
       postgresCpuMs: processesCpuMs(backends),
       postgresBackends: backends.length,
       ...(trace ? { io: trace.top(20) } : {}),
+      mem: { start: memStart, peak: memPeak },
     };
   } finally {
     clearInterval(sampler);
@@ -171,6 +180,8 @@ async function ownBackends(db: Database): Promise<number[]> {
   return rows.map((r) => r.pid);
 }
 
+// As `citi-sync sync` does (src/cli/commands/sync.ts).
+boundHeapGrowth();
 const job = JSON.parse(process.argv[2] ?? '{}') as PipelineJob;
 main(job).then(
   (report) => {

@@ -22,10 +22,12 @@ export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
   /**
    * Runs `COPY <table> (<columns>) FROM STDIN` with `data` in COPY text format (one line per row,
-   * tab-separated, `\N` for null) and resolves with the rows copied. The sessions of both backends
-   * have it; a handle that lacks it (a test double) makes writers fall back to plain statements.
+   * tab-separated, `\N` for null) and resolves with the rows copied. `data` may come in pieces (each
+   * whole lines), sent one after another, so a batch of pages is never copied into one string. The
+   * sessions of both backends have it; a handle that lacks it (a test double) makes writers fall
+   * back to plain statements.
    */
-  copyFrom?(copySql: string, data: string): Promise<number>;
+  copyFrom?(copySql: string, data: string | readonly string[]): Promise<number>;
 }
 
 export interface Database extends Queryable {

@@ -178,10 +178,10 @@ export async function openPglite(dataDir: string, opts: OpenPgliteOptions = {}):
  * Measured against a multi-row `json_to_recordset` insert of the same 20,000 rows: 0.47–0.53 s vs
  * 0.63–0.69 s, so the embedded path stages with COPY too.
  */
-async function copyFromBlob(q: Pick<PGlite, 'query'>, copySql: string, data: string): Promise<number> {
+async function copyFromBlob(q: Pick<PGlite, 'query'>, copySql: string, data: string | readonly string[]): Promise<number> {
   const text = copySql.replace(/\bFROM\s+STDIN\b/i, `FROM '/dev/blob'`);
   try {
-    const res = await q.query(text, [], { blob: new Blob([data]) });
+    const res = await q.query(text, [], { blob: new Blob(typeof data === 'string' ? [data] : [...data]) });
     return res.affectedRows ?? 0;
   } catch (err) {
     throw wrapQueryError(err, text);

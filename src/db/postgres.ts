@@ -166,7 +166,7 @@ function sessionQueryable(client: pg.PoolClient, lost: AbortSignal, markLost: (e
   };
   return {
     query: <R>(text: string, params?: unknown[]) => plain.query<R>(text, params).catch(onFailure),
-    copyFrom: (copySql: string, data: string) => plain.copyFrom!(copySql, data).catch(onFailure),
+    copyFrom: (copySql: string, data: string | readonly string[]) => plain.copyFrom!(copySql, data).catch(onFailure),
   };
 }
 
@@ -179,17 +179,21 @@ function queryableFor(client: pg.PoolClient): Queryable {
         throw wrapQueryError(err, text);
       }
     },
-    async copyFrom(copySql: string, data: string): Promise<number> {
+    async copyFrom(copySql: string, data: string | readonly string[]): Promise<number> {
       try {
         const stream = client.query(copyFromStdin(copySql));
-        // One Buffer for the whole batch: the rows were encoded once, as one string, for this.
-        await pipeline(Readable.from([Buffer.from(data, 'utf8')]), stream);
+        // A Buffer per piece, made as the stream asks for it: one page's bytes at a time, not the batch's.
+        await pipeline(Readable.from(utf8Pieces(typeof data === 'string' ? [data] : data)), stream);
         return stream.rowCount ?? 0;
       } catch (err) {
         throw wrapQueryError(err, copySql);
       }
     },
   };
+}
+
+function* utf8Pieces(pieces: readonly string[]): Generator<Buffer> {
+  for (const piece of pieces) yield Buffer.from(piece, 'utf8');
 }
 
 function toResult<R>(res: pg.QueryResult): QueryResult<R> {

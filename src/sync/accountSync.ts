@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
-import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiAction, type CitiClient, type CitiError } from '../citi/index.ts';
+import { SyntheticKeyCounter, splitWindows, type AccessTokenProvider, type CitiAction, type CitiClient, type CitiError, type TransactionPage } from '../citi/index.ts';
+import { encodeRows } from './copyRows.ts';
 import { resumableWindows, walkOrRestart } from './checkpointHealing.ts';
 import { CountingTokens } from './countingTokens.ts';
 import { historyMonthsFor, marketClient } from './market.ts';
@@ -8,6 +9,7 @@ import { forgetWindows, planWindows, readSyncState, type WindowCheckpoint } from
 import { addRunWarnings, closeInterruptedRuns, finishAccountRun, startRun } from './sql/runs.ts';
 import { linkPostedToPendings } from './sql/transactions.ts';
 import { PageQueue } from './pageQueue.ts';
+import { pageBudgetFor, type PageBudgetShare } from './pageBudget.ts';
 import { DEFAULT_BATCH, drainPages, pageWeight, type FetchedPage } from './transactionWriter.ts';
 import { syncStatements } from './statements.ts';
 import type { StoredAccount } from './sql/accounts.ts';
@@ -38,6 +40,7 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
   await closeInterruptedRuns(db, connectionId, account.accountId);
   const runId = await startRun(db, { connectionId, accountId: account.accountId, parentId: input.parentRunId, trigger: opts.trigger, jobId: opts.jobId });
   let currentPage: string | undefined;
+  let share: PageBudgetShare | undefined;
 
   try {
     // The connection's market decides the dialect: paths, windows, the bank's date, statements.
@@ -48,13 +51,17 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
     // Fetch and write overlap: the walks hand pages to this account's writer through a bounded
     // queue, so the API and Postgres work at once and memory stays bounded when one side is slower.
     const queue = new PageQueue<FetchedPage>(batch.maxRows);
+    // ...and the pages of every account this process syncs share one bound (pageBudget.ts).
+    share = pageBudgetFor(deps.client, deps.settings.accountConcurrency, deps.pageBudget).account();
+    const held = share;
     const controller = new AbortController();
     const writer = drainPages(db, connectionId, account.accountId, queue, batch, (b) => {
+      held.give(b.pages.reduce((n, p) => n + p.rows.text.length, 0));
       for (const c of ['inserted', 'updated', 'unchanged', 'restored', 'removed'] as const) result[c] += b[c];
       b.pages.forEach((p, i) => {
         result.pages += 1;
         const last = i === b.pages.length - 1;
-        opts.onProgress?.({ type: 'page', connectionId, accountId: account.accountId, rows: p.rows.length, inserted: last ? b.inserted : 0, updated: last ? b.updated : 0 });
+        opts.onProgress?.({ type: 'page', connectionId, accountId: account.accountId, rows: p.rows.ids.length, inserted: last ? b.inserted : 0, updated: last ? b.updated : 0 });
       });
     });
     // A failed batch rejects the queue (a walk waiting to hand over stops) and cancels the requests.
@@ -73,7 +80,7 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
             try {
               // issue 10 item 13 (checkpointHealing.ts): a rejected resumed cursor restarts the window once.
               await walkOrRestart(deps, connectionId, account.accountId, w, (win, onFirstPages) =>
-                walkWindow(client, account, win, tokens, queue, controller.signal, (p) => {
+                walkWindow(client, account, win, tokens, queue, held, controller.signal, (p) => {
                   onFirstPages();
                   currentPage = p;
                 }),
@@ -102,6 +109,9 @@ export async function syncAccount(deps: SyncDeps, input: AccountSyncInput, opts:
     result.errorPage = (err as Partial<CitiError>).path ?? currentPage;
     result.errorAction = failureAction(err);
     log.warn({ err: { message: result.error, page: result.errorPage } }, 'account sync failed');
+  } finally {
+    // Pages a failed batch or walk left uncommitted are dropped: the other accounts get their room back.
+    share?.close();
   }
   result.requests = tokens.requests;
   result.ms = Date.now() - started;
@@ -143,6 +153,7 @@ async function walkWindow(
   w: WindowCheckpoint,
   tokens: AccessTokenProvider,
   queue: PageQueue<FetchedPage>,
+  budget: PageBudgetShare,
   signal: AbortSignal,
   onPage: (path: string) => void,
 ): Promise<void> {
@@ -153,30 +164,46 @@ async function walkWindow(
     keys,
     signal,
   });
+  // Room is reserved before each request (the for-await's next() sends it), never while a page waits.
+  let reserved = await budget.reserve(signal);
   for await (const page of pages) {
     onPage(page.path);
-    const newPending: string[] = [];
-    for (const r of page.rows) {
-      if (r.status === 'pending' && !seenPending.has(r.transactionId)) {
-        seenPending.add(r.transactionId);
-        newPending.push(r.transactionId);
-      }
-    }
-    const last = !page.nextStartIndex;
-    // The counters are read before the next page is requested: the checkpoint must hold exactly the
-    // state after this page, or a resumed window would number its next rows differently.
-    await queue.put(
-      {
-        window: { from: w.from, to: w.to },
-        rows: page.rows,
-        nextStartIndex: last ? null : page.nextStartIndex,
-        newPending,
-        keyState: keys.isEmpty() ? undefined : keys.toJSON(),
-        ...(last ? { seenPending: [...seenPending] } : {}),
-      },
-      pageWeight(page.rows),
-    );
+    const fetched = handOver(page, w, keys, seenPending);
+    budget.arrived(reserved, fetched.rows.text.length);
+    reserved = 0;
+    await queue.put(fetched, pageWeight(fetched.rows));
+    if (fetched.nextStartIndex !== null) reserved = await budget.reserve(signal);
   }
+  // An empty window (no page at all) never needed what was reserved for it.
+  budget.give(reserved);
+}
+
+/**
+ * A fetched page as the writer takes it: its rows encoded (copyRows.ts) and moved out of the page.
+ * Moved, not copied: the client's paging generators hold the page they yielded until the next one is
+ * asked for, so rows left in it would stay in memory, parsed, with their raw payloads, for as long
+ * as the walk waits for room in the queue.
+ */
+function handOver(page: TransactionPage, w: WindowCheckpoint, keys: SyntheticKeyCounter, seenPending: Set<string>): FetchedPage {
+  const rows = page.rows.splice(0);
+  const newPending: string[] = [];
+  for (const r of rows) {
+    if (r.status === 'pending' && !seenPending.has(r.transactionId)) {
+      seenPending.add(r.transactionId);
+      newPending.push(r.transactionId);
+    }
+  }
+  const last = !page.nextStartIndex;
+  // The counters are read before the next page is requested: the checkpoint must hold exactly the
+  // state after this page, or a resumed window would number its next rows differently.
+  return {
+    window: { from: w.from, to: w.to },
+    rows: encodeRows(rows),
+    nextStartIndex: last ? null : page.nextStartIndex,
+    newPending,
+    keyState: keys.isEmpty() ? undefined : keys.toJSON(),
+    ...(last ? { seenPending: [...seenPending] } : {}),
+  };
 }
 
 const ACTIONS: ReadonlySet<unknown> = new Set<CitiAction>(['retry', 'refresh', 'skip-account', 'reauth', 'fatal']);

@@ -3,6 +3,10 @@
  * column and the raw payload, tab-separated, `\N` for null. This is the only per-row encoding on the
  * write path (the old path built a record object, then JSON for the page, then cleaned it again).
  *
+ * A page is encoded as soon as it is fetched (encodeRows): what waits in the queue for the writer is
+ * then one flat string per page and its ids, not thousands of objects per page (the parsed rows and
+ * their raw payloads), which kept the V8 heap of a 1M-row backfill three times its live size.
+ *
  * What Postgres cannot take is handled here, and only when present (almost never):
  * - NUL (U+0000) cannot be in text or jsonb: removed, as src/citi/text.ts does;
  * - a lone UTF-16 surrogate: in a text column, UTF-8 encoding writes it as U+FFFD (what
@@ -98,4 +102,48 @@ export function copyLine(t: CitiTransaction): string {
     copyText(rawJson(t.raw)) +
     '\n'
   );
+}
+
+/** A batch's rows for the stage: their count and their COPY text, in pieces (a page's each). */
+export interface StageInput {
+  rows: number;
+  pieces: readonly string[];
+}
+
+/** One page's rows as the stage takes them. */
+export interface EncodedRows {
+  /** Each row's transactionId, in the order of its line. */
+  ids: string[];
+  /** Every row's copyLine, concatenated: one flat string, however many rows. */
+  text: string;
+}
+
+export function encodeRows(rows: readonly CitiTransaction[]): EncodedRows {
+  const ids = new Array<string>(rows.length);
+  const lines = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    ids[i] = rows[i]!.transactionId;
+    lines[i] = copyLine(rows[i]!);
+  }
+  // join, not +=: it builds one flat string, where concatenation leaves a tree of pieces to hold.
+  return { ids, text: lines.join('') };
+}
+
+/** The lines of encoded text, one per row, newline included (a value's own newlines are escaped). */
+export function copyLines(text: string): string[] {
+  const lines: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start) + 1 || text.length;
+    lines.push(text.slice(start, end));
+    start = end;
+  }
+  return lines;
+}
+
+const UNESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r' };
+
+/** copyLine read back: each column's text, null for `\\N` (the writer's fallback without COPY). */
+export function parseCopyLine(line: string): Array<string | null> {
+  const body = line.endsWith('\n') ? line.slice(0, -1) : line;
+  return body.split('\t').map((v) => (v === '\\N' ? null : v.includes('\\') ? v.replace(/\\(.)/g, (_, c: string) => UNESCAPES[c] ?? c) : v));
 }

@@ -5,17 +5,18 @@
  * whose last page it holds (vanished pendings marked removed, watermark moved when the plan is done).
  * A crash therefore loses nothing and re-fetches at most the pages of one batch.
  */
-import type { CitiTransaction } from '../citi/index.ts';
 import type { Database } from '../db/database.ts';
+import { copyLines, type EncodedRows, type StageInput } from './copyRows.ts';
 import type { PageQueue } from './pageQueue.ts';
 import { advanceWatermarkIfComplete, closeWindow, recordWindowProgress, type WindowProgress } from './sql/checkpoints.ts';
-import { markVanishedPendings, writeTransactionBatch } from './sql/transactions.ts';
+import { markVanishedPendings, writeEncodedBatch } from './sql/transactions.ts';
 import { emptyCounts, type RowCounts } from './types.ts';
 
 /** One fetched page of one window, as a walker hands it over. */
 export interface FetchedPage {
   window: { from: string; to: string };
-  rows: CitiTransaction[];
+  /** The page's rows, encoded for the stage when they were fetched (copyRows.ts). */
+  rows: EncodedRows;
   /** The cursor after this page; null: it was the window's last page. */
   nextStartIndex: string | null;
   /** Pending ids first seen on this page (for the window's checkpoint). */
@@ -44,8 +45,8 @@ export interface BatchSettings {
 export const DEFAULT_BATCH: BatchSettings = { minRows: 1_000, maxRows: 2_000, lingerMs: 100 };
 
 /**
- * Characters of a row's text counted as one row of weight. An ordinary row (a few hundred characters
- * of JSON) weighs 1, so batches and the queue are bounded in rows as before; a row carrying a long
+ * Characters of a row's COPY text counted as one row of weight. An ordinary row (a few hundred
+ * characters) weighs 1, so batches and the queue are bounded in rows as before; a row carrying a long
  * text weighs more. Rows alone did not bound memory: pages of 50 rows of 300,000 characters each
  * (every page within CITI_MAX_BODY_BYTES) made a 2,000-row batch whose COPY text passed V8's longest
  * string (RangeError: Invalid string length), so the account failed on every run, holding ~2 GB.
@@ -53,26 +54,11 @@ export const DEFAULT_BATCH: BatchSettings = { minRows: 1_000, maxRows: 2_000, li
 export const CHARS_PER_ROW_WEIGHT = 4096;
 
 /**
- * A fetched page's weight in the queue and in batches: its rows, or the length of their text (every
- * string and key of each raw payload, which the stored columns repeat) in CHARS_PER_ROW_WEIGHT units,
- * whichever is more. Iterative: the payload's depth is bounded by the parser, but no recursion needed.
+ * A fetched page's weight in the queue and in batches: its rows, or the length of its COPY text (a
+ * row's text twice: in its columns and in its raw JSON) in CHARS_PER_ROW_WEIGHT units, whichever is more.
  */
-export function pageWeight(rows: readonly CitiTransaction[]): number {
-  let chars = 0;
-  const stack: unknown[] = rows.map((r) => r.raw);
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string') chars += v.length;
-    else if (Array.isArray(v)) for (const child of v) stack.push(child);
-    else if (v !== null && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        chars += k.length;
-        stack.push(child);
-      }
-    }
-  }
-  // Twice: the text is written once in its columns and once in the raw JSON of the COPY line.
-  return Math.max(1, rows.length, Math.ceil((2 * chars) / CHARS_PER_ROW_WEIGHT));
+export function pageWeight(rows: EncodedRows): number {
+  return Math.max(1, rows.ids.length, Math.ceil(rows.text.length / CHARS_PER_ROW_WEIGHT));
 }
 
 export interface BatchWritten extends RowCounts {
@@ -81,13 +67,7 @@ export interface BatchWritten extends RowCounts {
 
 /** Commits one batch; the caller's queue has already taken its pages. */
 export async function writeBatch(db: Database, connectionId: string, accountId: string, pages: FetchedPage[]): Promise<BatchWritten> {
-  // Each id once, the last copy wins: live offsets repeat rows, and ON CONFLICT may touch a row once.
-  const rows = new Map<string, CitiTransaction>();
-  let total = 0;
-  for (const p of pages) {
-    for (const r of p.rows) rows.set(r.transactionId, r);
-    total += p.rows.length;
-  }
+  const { rows, repeats } = uniqueRows(pages);
   const progress = new Map<string, WindowProgress>();
   const closing: FetchedPage[] = [];
   for (const p of pages) {
@@ -105,7 +85,7 @@ export async function writeBatch(db: Database, connectionId: string, accountId: 
     progress.set(key, w);
   }
   return db.transaction(async (tx) => {
-    const counts = await writeTransactionBatch(tx, connectionId, accountId, rows, total - rows.size);
+    const counts = await writeEncodedBatch(tx, connectionId, accountId, rows, repeats);
     await recordWindowProgress(tx, connectionId, accountId, [...progress.values()]);
     let removed = 0;
     for (const p of closing) {
@@ -116,6 +96,26 @@ export async function writeBatch(db: Database, connectionId: string, accountId: 
     if (closing.length > 0) await advanceWatermarkIfComplete(tx, connectionId, accountId);
     return { ...emptyCounts(), ...counts, removed, pages };
   });
+}
+
+/**
+ * The batch's rows, each id once, the last copy winning: live offsets repeat rows, and ON CONFLICT
+ * may touch a row only once. Without a repeat (nearly always) they are the pages' texts as they are.
+ */
+export function uniqueRows(pages: readonly FetchedPage[]): { rows: StageInput; repeats: number } {
+  const seen = new Set<string>();
+  let total = 0;
+  for (const p of pages) {
+    for (const id of p.rows.ids) seen.add(id);
+    total += p.rows.ids.length;
+  }
+  if (seen.size === total) return { rows: { rows: total, pieces: pages.map((p) => p.rows.text) }, repeats: 0 };
+  const lines = new Map<string, string>();
+  for (const p of pages) {
+    const own = copyLines(p.rows.text);
+    p.rows.ids.forEach((id, i) => lines.set(id, own[i]!));
+  }
+  return { rows: { rows: lines.size, pieces: [[...lines.values()].join('')] }, repeats: total - lines.size };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { TokenCipher } from '../auth/crypto.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchSettings } from './transactionWriter.ts';
+import type { PageBudget } from './pageBudget.ts';
 import type { RunNotifier } from '../notify/afterRunClosed.ts';
 import type { SyncRunStatus, SyncTrigger } from '../db/statuses.ts';
 import type { ClosedRun } from './connectionRun.ts';
@@ -27,6 +28,11 @@ export interface SyncDeps {
   now?: () => Date;
   /** How pages are grouped into write transactions. @defaultValue DEFAULT_BATCH (src/sync/transactionWriter.ts) */
   batch?: BatchSettings;
+  /**
+   * The bound on fetched pages not yet committed, shared by every account synced at once.
+   * @defaultValue one PageBudget per CitiClient, PAGE_BUDGET_CHARS_PER_ACCOUNT × accountConcurrency (src/sync/pageBudget.ts)
+   */
+  pageBudget?: PageBudget;
   /**
    * Where webhook events go; kept here so the process can flush it before exiting. It hears of runs
    * only through `onConnectionRunClosed` (wired by `runClosedHook`, src/notify/afterRunClosed.ts).

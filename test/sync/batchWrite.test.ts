@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitiTransaction } from '../../src/citi/index.ts';
 import type { Queryable } from '../../src/db/database.ts';
-import { copyLine, copyText } from '../../src/sync/copyRows.ts';
+import { copyLine, copyLines, copyText, encodeRows, parseCopyLine } from '../../src/sync/copyRows.ts';
 import { PageQueue } from '../../src/sync/pageQueue.ts';
-import { DEFAULT_BATCH, pageWeight } from '../../src/sync/transactionWriter.ts';
+import { DEFAULT_BATCH, pageWeight, uniqueRows, type FetchedPage } from '../../src/sync/transactionWriter.ts';
 import { writeTransactionBatch } from '../../src/sync/sql/transactions.ts';
 import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -47,6 +47,47 @@ describe('COPY text encoding', () => {
     expect(copyText('a\\b\tc\nd\re\u0000f')).toBe('a\\\\b\\tc\\nd\\re' + 'f');
     expect(copyLine(txn('t1')).split('\t')).toHaveLength(20);
     expect(copyLine(txn('t1')).endsWith('\n')).toBe(true);
+  });
+
+  it('reads back what it wrote, line by line and column by column (the writer without COPY)', () => {
+    const hostile = 'tab\there\nnew line \\ back \\N "quoted" \r 💳';
+    const rows = [txn('t1'), txn('t2', { description: hostile, merchantName: '\\N', checkNumber: '' }), txn('t3')];
+    const { ids, text } = encodeRows(rows);
+    expect(ids).toEqual(['t1', 't2', 't3']);
+    const lines = copyLines(text);
+    expect(lines).toHaveLength(3);
+    expect(lines.join('')).toBe(text);
+    const cols = parseCopyLine(lines[1]!);
+    expect(cols).toHaveLength(20);
+    expect(cols.slice(0, 4)).toEqual(['t2', 'f', 'posted', 'POSTED']);
+    expect(cols[8]).toBe(hostile);
+    expect(cols[9]).toBeNull();
+    expect(cols[10]).toBe('\\N');
+    expect(cols[14]).toBe('');
+    expect(JSON.parse(cols[19]!)).toEqual(rows[1]!.raw);
+  });
+});
+
+describe('a batch of encoded pages', () => {
+  const page = (ids: string[], amount = '-1.00'): FetchedPage => ({
+    window: { from: '2026-01-01', to: '2026-03-31' },
+    rows: encodeRows(ids.map((id) => txn(id, { amount }))),
+    nextStartIndex: 'x',
+    newPending: [],
+    keyState: undefined,
+  });
+
+  it('is the pages joined when no id repeats', () => {
+    const pages = [page(['a', 'b']), page(['c'])];
+    expect(uniqueRows(pages)).toEqual({ rows: { rows: 3, pieces: [pages[0]!.rows.text, pages[1]!.rows.text] }, repeats: 0 });
+  });
+
+  it('holds each id once, its last copy winning, and counts the others as repeats', () => {
+    const { rows, repeats } = uniqueRows([page(['a', 'b'], '-1.00'), page(['b', 'c'], '-2.00'), page(['a'], '-3.00')]);
+    expect(repeats).toBe(2);
+    expect(rows.rows).toBe(3);
+    const amounts = Object.fromEntries(copyLines(rows.pieces.join('')).map((l) => parseCopyLine(l)).map((c) => [c[0], c[6]]));
+    expect(amounts).toEqual({ a: '-3.00', b: '-2.00', c: '-2.00' });
   });
 });
 
@@ -161,20 +202,20 @@ describe('PageQueue', () => {
 describe('page weight', () => {
   it('is the row count for ordinary rows, and the text length for rows carrying long text', () => {
     const ordinary = Array.from({ length: 50 }, (_, i) => txn(`t${i}`));
-    expect(pageWeight(ordinary)).toBe(50);
-    expect(pageWeight([])).toBe(1);
+    expect(pageWeight(encodeRows(ordinary))).toBe(50);
+    expect(pageWeight(encodeRows([]))).toBe(1);
     // 50 rows of 300,000 characters (a page within the 16 MB body bound): 2,000-row batches of
     // them made a COPY text longer than V8's longest string, so the account failed on every run.
     const long = 'x'.repeat(300_000);
     const heavy = Array.from({ length: 50 }, (_, i) => txn(`h${i}`, { description: long, raw: { transactionId: `h${i}`, transactionDescription: long } }));
-    expect(pageWeight(heavy)).toBeGreaterThan(DEFAULT_BATCH.maxRows);
+    expect(pageWeight(encodeRows(heavy))).toBeGreaterThan(DEFAULT_BATCH.maxRows);
   });
 
   it('keeps a batch of heavy pages to one page, so its COPY text stays within a page or two', async () => {
     const q = new PageQueue<string>(DEFAULT_BATCH.maxRows);
     const heavy = Array.from({ length: 50 }, (_, i) => txn(`h${i}`, { raw: { d: 'x'.repeat(300_000) } }));
     const producer = (async () => {
-      for (const p of ['p1', 'p2', 'p3']) await q.put(p, pageWeight(heavy));
+      for (const p of ['p1', 'p2', 'p3']) await q.put(p, pageWeight(encodeRows(heavy)));
       q.close();
     })();
     const batches: string[][] = [];

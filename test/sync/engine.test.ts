@@ -3,6 +3,7 @@ import { createPgliteTestDatabase, createTestDatabase } from '../helpers/db.ts';
 import type { Database } from '../../src/db/database.ts';
 import { syncConnection, type ProgressEvent } from '../../src/sync/index.ts';
 import { ConnectionUnusableError } from '../../src/auth/errors.ts';
+import { PageBudget } from '../../src/sync/pageBudget.ts';
 import { addDays, dialectFor, monthsBefore } from '../../src/citi/index.ts';
 import { COUNTRY, harness, liveKeys, rowVersions, storedTransactions, truthKeys, TODAY, type Harness } from './harness.ts';
 
@@ -52,6 +53,17 @@ describe.each(backends)('sync engine on %s', (_name, create) => {
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     expect(runs[0]!.rows_inserted).toBe(rows.length);
     expect(runs[1]!.rows_inserted).toBe(0);
+  });
+
+  it('a page budget far smaller than a page (walks wait their turn across accounts) loses nothing and is given back', async () => {
+    const { userId } = await h.connect('c1');
+    const budget = new PageBudget(1);
+    const first = await syncConnection({ ...h.deps, pageBudget: budget }, 'c1', { trigger: 'cli' });
+    expect(first.status).toBe('succeeded');
+    const rows = await storedTransactions(db, 'c1');
+    expect(liveKeys(rows)).toEqual(truthKeys(h.sandbox, userId, HISTORY_FROM));
+    expect(first.accounts.reduce((n, a) => n + a.inserted, 0)).toBe(rows.length);
+    expect(budget.held).toBe(0);
   });
 
   it('follows the world: pendings post under new ids, vanish, corrections land, new rows arrive', async () => {

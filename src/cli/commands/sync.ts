@@ -12,6 +12,7 @@ import { connectionIdArg, secondsArg } from '../validate.ts';
 import type { CitiClient } from '../../citi/index.ts';
 import { assertKeyReadsTokens } from '../encryptionKey.ts';
 import { SessionLostError } from '../../db/errors.ts';
+import { boundHeapGrowth } from '../heapGrowth.ts';
 
 export function registerSync(program: Command, config: () => Config): void {
   program
@@ -23,6 +24,7 @@ export function registerSync(program: Command, config: () => Config): void {
     .option('--json', 'print the run summary as JSON on stdout (failures still go to stderr and the exit code)')
     .action(async (o: { connection?: string; full?: boolean; wait: number; json?: boolean }) => {
       const cfg = config();
+      boundHeapGrowth();
       const logger = loggerFor(cfg);
       const client = clientFrom(cfg, logger);
       const app = await openApp(cfg, logger);

@@ -21,6 +21,7 @@ import { assertKeyReadsTokens, cipherFromConfig } from '../encryptionKey.ts';
 import { UsageError } from '../exit.ts';
 import { underNpm, watchParent } from '../parentWatch.ts';
 import { boundedIntArg, portArg, positiveIntArg, secondsArg } from '../validate.ts';
+import { boundHeapGrowth } from '../heapGrowth.ts';
 
 interface WorkerFlags {
   concurrency?: number;
@@ -45,6 +46,7 @@ export function registerWorker(program: Command, config: () => Config): void {
     .addOption(new Option('--stalled-interval <ms>', 'how often to look for jobs of dead workers').argParser(positiveIntArg).default(15_000))
     .action(async (o: WorkerFlags) => {
       const cfg = config();
+      boundHeapGrowth();
       if (!cfg.DATABASE_URL) {
         throw new UsageError('worker mode needs a server Postgres: set DATABASE_URL (the embedded database serves one local process only)');
       }

@@ -1,7 +1,6 @@
 import type { CitiTransaction } from '../../citi/index.ts';
 import type { Queryable } from '../../db/database.ts';
-import { cleanJson } from '../../citi/index.ts';
-import { STAGE_COLUMNS, copyLine } from '../copyRows.ts';
+import { STAGE_COLUMNS, copyLines, encodeRows, parseCopyLine, type StageInput } from '../copyRows.ts';
 
 const names = STAGE_COLUMNS.map(([n]) => n);
 const recordDef = STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ');
@@ -19,9 +18,12 @@ END $$`;
 
 const COPY_STAGE = `COPY pg_temp.transactions_stage (${names.join(', ')}) FROM STDIN`;
 
-/** Without COPY (a handle that lacks it): the same rows as one multi-row statement. */
+/**
+ * Without COPY (a handle that lacks it): the same lines, read back into their columns' text, as one
+ * multi-row statement; each value is cast as COPY would read it.
+ */
 const INSERT_STAGE = `INSERT INTO pg_temp.transactions_stage (${names.join(', ')})
-  SELECT ${names.join(', ')} FROM json_to_recordset($1::json) AS r(${recordDef})`;
+  SELECT ${STAGE_COLUMNS.map(([, t], i) => `(r->>${i})::${t}`).join(', ')} FROM json_array_elements($1::json) AS r`;
 
 /**
  * One set-based merge of the whole stage into the table. A row whose values are unchanged is not
@@ -84,37 +86,34 @@ export function toRecord(t: CitiTransaction): Record<string, unknown> {
   };
 }
 
-/** Rows as one JSON array for the fallback. NUL and lone surrogates are escapes jsonb rejects: cleaned. */
-function rowsJson(rows: Iterable<CitiTransaction>): string {
-  const records = [...rows].map(toRecord);
-  const json = JSON.stringify(records);
-  return /\\u0000|\\ud[89a-f][0-9a-f]{2}/i.test(json) ? JSON.stringify(cleanJson(records)) : json;
+/**
+ * Encoded lines as one JSON array of their columns' text for the fallback. The text is made well
+ * formed (a lone surrogate becomes U+FFFD, as UTF-8 encoding does for COPY): json rejects its escape.
+ */
+function linesJson(text: string): string {
+  return JSON.stringify(copyLines(text).map((line) => parseCopyLine(line).map((v) => v?.toWellFormed() ?? null)));
 }
 
 /**
- * Writes a batch of one account's rows (each id once) into the table, inside the caller's
- * transaction: COPY into the session's stage, then one merge. Returns exact counts; `repeats` rows
- * that were dropped as earlier copies of a later row count as unchanged, as a page's repeats always did.
+ * Writes a batch of one account's rows (each id once, encoded by copyRows.ts) into the table, inside
+ * the caller's transaction: COPY into the session's stage, then one merge. Returns exact counts;
+ * `repeats` rows that were dropped as earlier copies of a later row count as unchanged, as a page's
+ * repeats always did.
  */
-export async function writeTransactionBatch(
-  tx: Queryable,
-  connectionId: string,
-  accountId: string,
-  rows: Map<string, CitiTransaction>,
-  repeats = 0,
-): Promise<PageWriteResult> {
-  if (rows.size === 0) return { inserted: 0, updated: 0, restored: 0, unchanged: repeats };
+export async function writeEncodedBatch(tx: Queryable, connectionId: string, accountId: string, input: StageInput, repeats = 0): Promise<PageWriteResult> {
+  const count = input.rows;
+  if (count === 0) return { inserted: 0, updated: 0, restored: 0, unchanged: repeats };
   await tx.query(ENSURE_STAGE);
-  if (tx.copyFrom) {
-    let text = '';
-    for (const row of rows.values()) text += copyLine(row);
-    await tx.copyFrom(COPY_STAGE, text);
-  } else {
-    await tx.query(INSERT_STAGE, [rowsJson(rows.values())]);
-  }
+  if (tx.copyFrom) await tx.copyFrom(COPY_STAGE, input.pieces);
+  else await tx.query(INSERT_STAGE, [linesJson(input.pieces.join(''))]);
   const { rows: out } = await tx.query<{ inserted: number; updated: number; restored: number }>(MERGE_STAGE, [connectionId, accountId]);
   const r = out[0] ?? { inserted: 0, updated: 0, restored: 0 };
-  return { ...r, unchanged: rows.size + repeats - r.inserted - r.updated - r.restored };
+  return { ...r, unchanged: count + repeats - r.inserted - r.updated - r.restored };
+}
+
+/** writeEncodedBatch for rows not yet encoded (each id once). */
+export function writeTransactionBatch(tx: Queryable, connectionId: string, accountId: string, rows: Map<string, CitiTransaction>, repeats = 0): Promise<PageWriteResult> {
+  return writeEncodedBatch(tx, connectionId, accountId, { rows: rows.size, pieces: [encodeRows([...rows.values()]).text] }, repeats);
 }
 
 /**
