@@ -194,6 +194,11 @@ export interface TransactionPage {
   path: string;
   /** The window actually fetched: the one asked for, unless Citi's date-range 400 made the client clamp it. */
   window: { from: string; to: string };
+  /**
+   * Characters of the response body the rows were read from (0 for a 204): a bound, free to read,
+   * on the text the rows carry (every string and key of theirs is in it), for sizing what they take.
+   */
+  textLength: number;
 }
 
 export interface CitiStatementRef {

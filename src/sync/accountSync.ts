@@ -174,7 +174,7 @@ async function walkWindow(
         keyState: keys.isEmpty() ? undefined : keys.toJSON(),
         ...(last ? { seenPending: [...seenPending] } : {}),
       },
-      pageWeight(page.rows),
+      pageWeight(page.rows.length, page.textLength),
     );
   }
 }

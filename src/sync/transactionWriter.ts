@@ -53,26 +53,14 @@ export const DEFAULT_BATCH: BatchSettings = { minRows: 1_000, maxRows: 2_000, li
 export const CHARS_PER_ROW_WEIGHT = 4096;
 
 /**
- * A fetched page's weight in the queue and in batches: its rows, or the length of their text (every
- * string and key of each raw payload, which the stored columns repeat) in CHARS_PER_ROW_WEIGHT units,
- * whichever is more. Iterative: the payload's depth is bounded by the parser, but no recursion needed.
+ * A fetched page's weight in the queue and in batches: its rows, or its text in CHARS_PER_ROW_WEIGHT
+ * units, whichever is more. The text is the length of the response body the rows came from (free to
+ * read, where walking every string and key of every row cost a share of a backfill's CPU): it holds
+ * every string and key of the rows' raw payloads, which the stored columns repeat.
  */
-export function pageWeight(rows: readonly CitiTransaction[]): number {
-  let chars = 0;
-  const stack: unknown[] = rows.map((r) => r.raw);
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string') chars += v.length;
-    else if (Array.isArray(v)) for (const child of v) stack.push(child);
-    else if (v !== null && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        chars += k.length;
-        stack.push(child);
-      }
-    }
-  }
+export function pageWeight(rows: number, textLength: number): number {
   // Twice: the text is written once in its columns and once in the raw JSON of the COPY line.
-  return Math.max(1, rows.length, Math.ceil((2 * chars) / CHARS_PER_ROW_WEIGHT));
+  return Math.max(1, rows, Math.ceil((2 * textLength) / CHARS_PER_ROW_WEIGHT));
 }
 
 export interface BatchWritten extends RowCounts {

@@ -160,21 +160,23 @@ describe('PageQueue', () => {
 
 describe('page weight', () => {
   it('is the row count for ordinary rows, and the text length for rows carrying long text', () => {
+    // A page's text is the body its rows were read from (TransactionPage.textLength).
+    const body = (rows: Array<{ raw: unknown }>) => JSON.stringify({ checkingAccountTransactions: rows.map((r) => r.raw) }).length;
     const ordinary = Array.from({ length: 50 }, (_, i) => txn(`t${i}`));
-    expect(pageWeight(ordinary)).toBe(50);
-    expect(pageWeight([])).toBe(1);
+    expect(pageWeight(ordinary.length, body(ordinary))).toBe(50);
+    expect(pageWeight(0, 0)).toBe(1);
     // 50 rows of 300,000 characters (a page within the 16 MB body bound): 2,000-row batches of
     // them made a COPY text longer than V8's longest string, so the account failed on every run.
     const long = 'x'.repeat(300_000);
     const heavy = Array.from({ length: 50 }, (_, i) => txn(`h${i}`, { description: long, raw: { transactionId: `h${i}`, transactionDescription: long } }));
-    expect(pageWeight(heavy)).toBeGreaterThan(DEFAULT_BATCH.maxRows);
+    expect(pageWeight(heavy.length, body(heavy))).toBeGreaterThan(DEFAULT_BATCH.maxRows);
   });
 
   it('keeps a batch of heavy pages to one page, so its COPY text stays within a page or two', async () => {
     const q = new PageQueue<string>(DEFAULT_BATCH.maxRows);
     const heavy = Array.from({ length: 50 }, (_, i) => txn(`h${i}`, { raw: { d: 'x'.repeat(300_000) } }));
     const producer = (async () => {
-      for (const p of ['p1', 'p2', 'p3']) await q.put(p, pageWeight(heavy));
+      for (const p of ['p1', 'p2', 'p3']) await q.put(p, pageWeight(heavy.length, JSON.stringify(heavy.map((r) => r.raw)).length));
       q.close();
     })();
     const batches: string[][] = [];

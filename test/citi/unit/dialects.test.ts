@@ -77,8 +77,8 @@ describe('US v2 on the wire', () => {
   it('204 is an empty window; a 200 with an empty body is a cut-off answer, retried', async () => {
     const { client, tokens } = setup('US', [res(204, ''), { status: 200, headers: {}, body: '' }, res(204, '')]);
     const pages = await collect(client.transactionPages(tokens, { accountId: 'A', accountType: 'checking' }, '2026-01-01', '2026-06-30'));
-    expect(pages.map((p) => [p.rows.length, p.nextStartIndex, p.path])).toEqual([
-      [0, null, '/v2/accounts/A/transactions?transactionFromDate=2026-01-01&transactionToDate=2026-06-30'],
+    expect(pages.map((p) => [p.rows.length, p.nextStartIndex, p.path, p.textLength])).toEqual([
+      [0, null, '/v2/accounts/A/transactions?transactionFromDate=2026-01-01&transactionToDate=2026-06-30', 0],
     ]);
     const again = setup('US', [{ status: 200, headers: {}, body: '' }, res(204, '')]);
     expect(await collect(again.client.transactions(again.tokens, { accountId: 'A', accountType: 'checking' }, '2026-01-01', '2026-01-31'))).toEqual([]);
@@ -93,6 +93,10 @@ describe('US v2 on the wire', () => {
     const pages = await collect(client.transactionPages(tokens, { accountId: 'A', accountType: 'checking' }, '2025-01-01', '2025-06-30'));
     expect(transport.requests.map((r) => new URL(r.path, 'http://x').searchParams.get('transactionFromDate'))).toEqual(['2025-01-01', '2025-01-02']);
     expect(pages.map((p) => [p.window, p.rows.map((r) => r.amount)])).toEqual([[{ from: '2025-01-02', to: '2025-06-30' }, ['1']]]);
+    // The page's text is the body it was read from: what the writer sizes its batches by.
+    expect(pages[0]!.textLength).toBe(
+      JSON.stringify({ checkingAccountTransactions: [{ transactionId: 'T', transactionDate: '2025-01-02', transactionAmount: 1, debitCreditMemo: 'CREDIT', currencyCode: 'USD' }] }).length,
+    );
 
     const twice = setup('US', [res(400, { errors: [{ type: 'error', code: 'tranxToDateAfterCurrDate' }] })]);
     const err = await failure(collect(twice.client.transactions(twice.tokens, { accountId: 'A', accountType: 'checking' }, '2026-11-01', '2026-11-26')));
