@@ -43,15 +43,36 @@ export function parseJsonBody(bodyText: string, path: string, opts: ParseOptions
   return opts.lossless && mayLoseDigits(bodyText) ? parseLosslessJson(bodyText) : json;
 }
 
-/** Iterative (a recursive walk is what a deep body would break). */
+/**
+ * Iterative (a recursive walk is what a deep body would break). Objects and their depths on two
+ * parallel stacks, and only objects pushed: every page of a backfill passes here.
+ */
 function depthExceeds(root: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
+  const nodes: object[] = [];
+  const depths: number[] = [];
+  if (root !== null && typeof root === 'object') {
+    nodes.push(root);
+    depths.push(0);
+  }
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
     if (depth >= max) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (Array.isArray(node)) {
+      for (const child of node) {
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child as object);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
+    }
+    for (const k in node) {
+      const child = (node as Record<string, unknown>)[k];
+      if (child !== null && typeof child === 'object' && Object.hasOwn(node, k)) {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
     }
   }
   return false;

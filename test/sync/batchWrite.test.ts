@@ -48,6 +48,18 @@ describe('COPY text encoding', () => {
     expect(copyLine(txn('t1')).split('\t')).toHaveLength(20);
     expect(copyLine(txn('t1')).endsWith('\n')).toBe(true);
   });
+
+  it('writes the raw payload as its JSON, with only backslashes doubled (JSON.stringify escapes every control character)', () => {
+    // COPY's reading of a text value: \\ is a backslash, \t \n \r the characters.
+    const unescape = (v: string) => v.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c);
+    const rawColumn = (t: CitiTransaction) => copyLine(t).slice(0, -1).split('\t')[19]!;
+    const plain = { transactionId: 't1', d: 'no escapes: ünï ✓ 💳', n: 1.5 };
+    expect(rawColumn(txn('t1', { raw: plain }))).toBe(JSON.stringify(plain));
+    const escaped = { transactionId: 't2', d: 'back \\ slash "quote" tab\t nl\n cr\r bell\u0007 del\u007f' };
+    const column = rawColumn(txn('t2', { raw: escaped }));
+    expect(column).not.toMatch(/[\t\n\r]/);
+    expect(JSON.parse(unescape(column))).toEqual(escaped);
+  });
 });
 
 for (const backend of ['postgres', 'pglite'] as const) {
