@@ -91,6 +91,20 @@ export interface NormalizeTransactionContext {
 export function normalizeTransaction(input: unknown, ctx: NormalizeTransactionContext): CitiTransaction {
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a transaction object', snippetOf(input));
   const { clean, raw } = cleanAndRaw(input);
+  return transactionOf(clean, raw, ctx);
+}
+
+/**
+ * normalizeTransaction for a row of a body known to hold no text to clean and no exact number
+ * (parse.ts `parseJsonBodyRead`: `plainText` and not `exactNumbers`): the row is its own clean
+ * form and its own `raw`, with no walk over it. Internal to the client, which alone knows the body.
+ */
+export function normalizePlainTransaction(input: unknown, ctx: NormalizeTransactionContext): CitiTransaction {
+  if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a transaction object', snippetOf(input));
+  return transactionOf(input, input, ctx);
+}
+
+function transactionOf(clean: Record<string, unknown>, raw: Record<string, unknown>, ctx: NormalizeTransactionContext): CitiTransaction {
   // The schema itself only when the hand check is unsure (transactionShape.ts): same result, same errors.
   const t = transactionFieldsFast(clean) ?? checkShape(transactionSchema, clean);
 

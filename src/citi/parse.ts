@@ -25,6 +25,26 @@ export interface ParseOptions {
 export const MAX_JSON_DEPTH = 64;
 
 export function parseJsonBody(bodyText: string, path: string, opts: ParseOptions = {}): unknown {
+  return parseJsonBodyRead(bodyText, path, opts).json;
+}
+
+/** A parsed resource body and what its text says about its values (see parseJsonBodyRead). */
+export interface BodyRead {
+  json: unknown;
+  /** Some number was kept as its exact text (a LosslessNumber): the lossless parser ran. */
+  exactNumbers: boolean;
+  /**
+   * No string or key in it is one cleanText would change, known from the text alone: JSON forbids
+   * raw C0 controls in strings, so without a backslash (no escape), a lone surrogate, DEL or a C1
+   * control in the text, every string came out of JSON.parse clean.
+   */
+  plainText: boolean;
+}
+
+const DEL_OR_C1 = /[\u007f-\u009f]/;
+
+/** parseJsonBody, telling also whether the parsed values need cleaning or hold exact numbers. */
+export function parseJsonBodyRead(bodyText: string, path: string, opts: ParseOptions = {}): BodyRead {
   let json: unknown;
   try {
     json = JSON.parse(bodyText);
@@ -40,7 +60,14 @@ export function parseJsonBody(bodyText: string, path: string, opts: ParseOptions
   // Parsed twice when needed: the native parser vouches for the syntax and the depth bound first, so
   // the (recursive) lossless parser only ever sees shallow, valid JSON, and only bodies whose
   // numbers a double could round (json.ts) pay for it.
-  return opts.lossless && mayLoseDigits(bodyText) ? parseLosslessJson(bodyText) : json;
+  const exactNumbers = opts.lossless === true && mayLoseDigits(bodyText);
+  return {
+    json: exactNumbers ? parseLosslessJson(bodyText) : json,
+    exactNumbers,
+    // isWellFormed: a body from the wire is decoded UTF-8 (no lone surrogate), but a Transport is
+    // anyone's to implement, and JSON.parse keeps a raw lone surrogate in a string.
+    plainText: !bodyText.includes('\\') && bodyText.isWellFormed() && !DEL_OR_C1.test(bodyText),
+  };
 }
 
 /**

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { InvalidFieldError, SyntheticKeyCounter, normalizeTransaction, parseLosslessJson } from '../../../src/citi/index.ts';
 import { MAX_KEY_ID_BYTES, transactionSchema } from '../../../src/citi/schemas.ts';
 import { cleanAndRaw } from '../../../src/citi/json.ts';
+import { parseJsonBodyRead } from '../../../src/citi/parse.ts';
 import { transactionFieldsFast } from '../../../src/citi/transactionShape.ts';
+import { collect, fakeWire as setup, res } from './fakeWire.ts';
 
 /**
  * The hand check (src/citi/transactionShape.ts) must agree with the schema: on every row it either
@@ -178,5 +180,45 @@ describe('cleanAndRaw: one walk for text to clean and exact numbers', () => {
     expect(Object.hasOwn(clean, '__proto__')).toBe(true);
     expect((clean as { polluted?: unknown }).polluted).toBeUndefined();
     expect(JSON.stringify(clean)).toBe('{"__proto__":{"polluted":""},"a":"x"}');
+  });
+});
+
+describe('a plain body spares its rows the walk (parseJsonBodyRead, the client)', () => {
+  const row = { transactionId: 'T1', transactionDate: '2026-11-12', transactionAmount: 12.5, currencyCode: 'USD', transactionDescription: 'CAFÉ ✓ 💳' };
+  const page = (rows: unknown[]) => JSON.stringify({ checkingAccountTransactions: rows });
+
+  it('tells from the text whether anything may need cleaning or is an exact number', () => {
+    const read = (text: string) => {
+      const { plainText, exactNumbers } = parseJsonBodyRead(text, '/p', { lossless: true });
+      return { plainText, exactNumbers };
+    };
+    expect(read(page([row]))).toEqual({ plainText: true, exactNumbers: false });
+    // Any escape (\u0000, \t, \", even \/) makes it not plain: the rows are walked as before.
+    for (const d of ['a\u0000b', 'tab\there', 'say "hi"']) expect(read(page([{ ...row, transactionDescription: d }])).plainText, JSON.stringify(d)).toBe(false);
+    expect(read('{"checkingAccountTransactions":[{"d":"a\\/b"}]}').plainText).toBe(false);
+    // Raw DEL and C1 controls are valid JSON text; a raw lone surrogate can come from a custom Transport.
+    expect(read(page([{ ...row, transactionDescription: 'x\u007fy' }])).plainText).toBe(false);
+    expect(read(page([{ ...row, transactionDescription: '\u009b2J' }])).plainText).toBe(false);
+    expect(read(`{"checkingAccountTransactions":[{"d":"\ud800"}]}`).plainText).toBe(false);
+    expect(read(page([{ ...row, transactionAmount: 1e300 }])).exactNumbers).toBe(true);
+    expect(read('{"checkingAccountTransactions":[{"a":12345678901234567890}]}').exactNumbers).toBe(true);
+  });
+
+  it('through the client, rows of plain and of dirty bodies come out as normalizeTransaction makes them', async () => {
+    const bodies = [
+      page([row, { ...row, transactionId: 'T2', transactionAmount: '3.50', __proto__: null }]),
+      page([{ ...row, transactionDescription: 'NUL\u0000 ESC\u001b[1m DEL\u007f' }]),
+      `{"checkingAccountTransactions":[{"transactionId":"T4","transactionDate":"2026-11-12","transactionAmount":12345678901234567890.12,"currencyCode":"USD","d":"\ud800"}]}`,
+      `{"checkingAccountTransactions":[{"transactionId":"T5","transactionDate":"2026-11-12","transactionAmount":1,"currencyCode":"USD","__proto__":{"x":"\u009b"}}]}`,
+    ];
+    for (const body of bodies) {
+      const { client, tokens } = setup('US', [res(200, body)]);
+      const [got] = await collect(client.transactionPages(tokens, { accountId: 'A', accountType: 'checking', currencyCode: 'USD' }, '2026-11-01', '2026-11-25'));
+      const expected = (parseLosslessJson(body) as { checkingAccountTransactions: unknown[] }).checkingAccountTransactions.map((r) =>
+        normalizeTransaction(r, { accountId: 'A', accountType: 'checking', keys: new SyntheticKeyCounter(), currencyCode: 'USD' }),
+      );
+      expect(got!.rows, body).toEqual(expected);
+      expect(JSON.stringify(got!.rows.map((r) => r.raw))).toBe(JSON.stringify(expected.map((r) => r.raw)));
+    }
   });
 });
