@@ -5,9 +5,9 @@ import { AccountUnavailableError, InvalidFieldError, MalformedResponseError, Win
 import { DEFAULT_MAX_RETRY_AFTER_MS, RequestExecutor, type RequestEvent } from './executor.ts';
 import type { RequestGate } from './gate.ts';
 import { HttpTransport, type Timeouts, type TlsOptions, type Transport } from './http.ts';
-import { normalizeStatement, normalizeStatementRef, normalizeTransaction, within } from './normalize.ts';
+import { normalizePlainTransaction, normalizeStatement, normalizeStatementRef, normalizeTransaction, within, type NormalizeTransactionContext } from './normalize.ts';
 import { CitiOAuth } from './oauth.ts';
-import { malformedFrom, parseJsonBody, validate } from './parse.ts';
+import { malformedFrom, parseJsonBodyRead, validate, type BodyRead } from './parse.ts';
 import { statementListSchema, statementResponseSchema } from './schemas.ts';
 import { SyntheticKeyCounter } from './syntheticKeys.ts';
 import type {
@@ -85,6 +85,9 @@ interface Shared {
 /** A 204 No Content: an empty window (§4), not a body to parse. */
 const NO_CONTENT = Symbol('no content');
 type Body = unknown;
+
+/** What the body's text told about the parsed page (parse.ts), and its length in characters. */
+type BodyFacts = Omit<BodyRead, 'json'> & { length: number };
 
 interface PageRead<T> {
   value: T;
@@ -265,19 +268,15 @@ export class CitiClient {
     const pathFor = (cursor: string | null) =>
       withQuery(base, { transactionFromDate: window.from, transactionToDate: window.to, ...query, nextStartIndex: cursor });
     return mapPages(
-      this.walk(tokens, pathFor, opts.startIndex || null, pageCapForWindow(daysBetween(window.from, window.to) + 1), opts.signal, (json, path) => {
+      this.walk(tokens, pathFor, opts.startIndex || null, pageCapForWindow(daysBetween(window.from, window.to) + 1), opts.signal, (json, path, body) => {
         if (json === NO_CONTENT) return { value: [] as CitiTransaction[], next: null };
         const page = this.read(path, () => this.dialect.readTransactions(json, account.accountType));
         // Ordinals are counted on a copy and kept only if the whole page parses: a page that fails
         // and is fetched again must not count its rows twice.
         const scratch = keys.clone();
-        const rows = this.read(path, () =>
-          page.rows.map((row, i) =>
-            within(`${page.key}[${i}]`, () =>
-              normalizeTransaction(row, { accountId: account.accountId, accountType: account.accountType, keys: scratch, currencyCode: account.currencyCode }),
-            ),
-          ),
-        );
+        const ctx = { accountId: account.accountId, accountType: account.accountType, keys: scratch, currencyCode: account.currencyCode };
+        // A body with no text to clean and no exact number (nearly every one) spares each row its walk.
+        const rows = this.read(path, () => normalizeRows(page.rows, page.key, ctx, body.plainText && !body.exactNumbers));
         keys.adopt(scratch);
         return { value: rows, next: page.next };
       }),
@@ -358,7 +357,7 @@ export class CitiClient {
     startIndex: string | null,
     maxPages: number,
     signal: AbortSignal | undefined,
-    read: (json: Body | typeof NO_CONTENT, path: string) => PageRead<T>,
+    read: (json: Body | typeof NO_CONTENT, path: string, body: BodyFacts) => PageRead<T>,
   ): AsyncGenerator<PageRead<T> & { path: string; startIndex: string | null }> {
     // Every cursor of the walk is remembered and the pages are capped (pageGuard.ts): a cursor that
     // comes back, or paging that never ends, fails the walk instead of looping. A page is checked
@@ -368,7 +367,7 @@ export class CitiClient {
     let cursor = startIndex;
     for (;;) {
       const path = pathFor(cursor);
-      const page = await this.get(tokens, path, signal, (json) => read(json, path));
+      const page = await this.get(tokens, path, signal, (json, body) => read(json, path, body));
       const next = page.next === '' ? null : page.next;
       guard.accept(next);
       yield { ...page, path, startIndex: cursor };
@@ -387,7 +386,12 @@ export class CitiClient {
     }
   }
 
-  private get<T>(tokens: AccessTokenProvider, path: string, signal: AbortSignal | undefined, parse: (json: Body | typeof NO_CONTENT) => T): Promise<T> {
+  private get<T>(
+    tokens: AccessTokenProvider,
+    path: string,
+    signal: AbortSignal | undefined,
+    parse: (json: Body | typeof NO_CONTENT, body: BodyFacts) => T,
+  ): Promise<T> {
     return this.shared.executor.run({
       kind: 'resource',
       method: 'GET',
@@ -403,7 +407,11 @@ export class CitiClient {
         accept: 'application/json',
       }),
       // 204 is the only answer whose empty body is the whole truth; an empty 200 was cut short.
-      parse: (body, status) => parse(status === 204 ? NO_CONTENT : parseJsonBody(body, path, { lossless: true })),
+      parse: (body, status) => {
+        if (status === 204) return parse(NO_CONTENT, { length: 0, exactNumbers: false, plainText: true });
+        const { json, exactNumbers, plainText } = parseJsonBodyRead(body, path, { lossless: true });
+        return parse(json, { length: body.length, exactNumbers, plainText });
+      },
     });
   }
 }
@@ -422,6 +430,23 @@ function addAccount(listing: CitiAccountListing, kindOf: Map<string, string>, a:
     listing.repeated.push(entry);
   }
   if (!entry.dropped.includes(a.accountType)) entry.dropped.push(a.accountType);
+}
+
+/**
+ * A page's rows, normalized. A plain loop, and the row's place (`key[i]`) spelled out only for an
+ * error: this runs for every row of a backfill.
+ */
+function normalizeRows(rows: readonly unknown[], key: string, ctx: NormalizeTransactionContext, plainBody: boolean): CitiTransaction[] {
+  const out = new Array<CitiTransaction>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    try {
+      out[i] = plainBody ? normalizePlainTransaction(rows[i], ctx) : normalizeTransaction(rows[i], ctx);
+    } catch (err) {
+      if (err instanceof InvalidFieldError) throw err.within(`${key}[${i}]`);
+      throw err;
+    }
+  }
+  return out;
 }
 
 async function* mapPages<A, B>(source: AsyncGenerator<A>, fn: (a: A) => B): AsyncGenerator<B> {

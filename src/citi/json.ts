@@ -1,6 +1,6 @@
 import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { toDecimalString } from './money.ts';
-import { cleanText } from './text.ts';
+import { HOLDS_EXACT_NUMBER, NEEDS_CLEANING, cleanCopy, cleanText, scanJson } from './text.ts';
 
 /**
  * Resource bodies are parsed with lossless-json, so every JSON number reaches the parsers as its
@@ -30,18 +30,18 @@ export function mayLoseDigits(text: string): boolean {
 
 /** Whether a parsed value holds an exact number (a LosslessNumber) anywhere. */
 export function holdsExactNumbers(value: unknown): boolean {
-  if (isLosslessNumber(value)) return true;
-  if (value === null || typeof value !== 'object') return false;
-  for (const v of Array.isArray(value) ? value : Object.values(value)) if (holdsExactNumbers(v)) return true;
-  return false;
+  return (scanJson(value) & HOLDS_EXACT_NUMBER) !== 0;
 }
 
 /**
- * `raw` of a value already through cleanJson: the value itself when it holds no exact number (the
- * fast parse: every number already a JS number, every string clean), else plainJson's copy.
+ * A row object as the parsers read it (`clean`: every string through cleanText) and as `raw` keeps
+ * it (plainJson: exact numbers as JS numbers or text), from one walk (scanJson). A clean row holding
+ * no exact number (nearly every row: the fast parse) is returned as it is for both: no copy at all.
  */
-export function rawOfClean(clean: Record<string, unknown>): Record<string, unknown> {
-  return holdsExactNumbers(clean) ? (plainJson(clean) as Record<string, unknown>) : clean;
+export function cleanAndRaw(input: Record<string, unknown>): { clean: Record<string, unknown>; raw: Record<string, unknown> } {
+  const found = scanJson(input);
+  const clean = (found & NEEDS_CLEANING ? cleanCopy(input) : input) as Record<string, unknown>;
+  return { clean, raw: found & HOLDS_EXACT_NUMBER ? (plainJson(clean) as Record<string, unknown>) : clean };
 }
 
 /**

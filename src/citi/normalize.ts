@@ -1,10 +1,11 @@
 import { balancesOf, holdingsOf } from './balances.ts';
 import { InvalidFieldError, maskCredentials, snippetOf } from './errors.ts';
-import { plainJson, rawOfClean } from './json.ts';
+import { cleanAndRaw, plainJson } from './json.ts';
 import { toDecimalOrNull, toDecimalString, toRateStringOrNull } from './money.ts';
 import { checkShape, within } from './parse.ts';
 import { accountSchema, statementBodySchema, statementRefSchema, transactionSchema } from './schemas.ts';
 import { directionOf, signedAmount } from './signs.ts';
+import { transactionFieldsFast } from './transactionShape.ts';
 import { type SyntheticKeyCounter, contentKey, syntheticKey } from './syntheticKeys.ts';
 import { isPlainObject, cleanJson, oneLine } from './text.ts';
 import type { CitiAccount, CitiStatement, CitiStatementRef, CitiTransaction } from './types.ts';
@@ -89,9 +90,23 @@ export interface NormalizeTransactionContext {
 
 export function normalizeTransaction(input: unknown, ctx: NormalizeTransactionContext): CitiTransaction {
   if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a transaction object', snippetOf(input));
-  const clean = cleanJson(input) as Record<string, unknown>;
-  const t = checkShape(transactionSchema, clean);
-  const raw = rawOfClean(clean);
+  const { clean, raw } = cleanAndRaw(input);
+  return transactionOf(clean, raw, ctx);
+}
+
+/**
+ * normalizeTransaction for a row of a body known to hold no text to clean and no exact number
+ * (parse.ts `parseJsonBodyRead`: `plainText` and not `exactNumbers`): the row is its own clean
+ * form and its own `raw`, with no walk over it. Internal to the client, which alone knows the body.
+ */
+export function normalizePlainTransaction(input: unknown, ctx: NormalizeTransactionContext): CitiTransaction {
+  if (!isPlainObject(input)) throw new InvalidFieldError('', 'expected a transaction object', snippetOf(input));
+  return transactionOf(input, input, ctx);
+}
+
+function transactionOf(clean: Record<string, unknown>, raw: Record<string, unknown>, ctx: NormalizeTransactionContext): CitiTransaction {
+  // The schema itself only when the hand check is unsure (transactionShape.ts): same result, same errors.
+  const t = transactionFieldsFast(clean) ?? checkShape(transactionSchema, clean);
 
   const currencyCode = t.currencyCode ?? ctx.currencyCode;
   if (!currencyCode) throw new InvalidFieldError('currencyCode', 'missing, and the account currency is unknown', 'undefined');

@@ -25,6 +25,26 @@ export interface ParseOptions {
 export const MAX_JSON_DEPTH = 64;
 
 export function parseJsonBody(bodyText: string, path: string, opts: ParseOptions = {}): unknown {
+  return parseJsonBodyRead(bodyText, path, opts).json;
+}
+
+/** A parsed resource body and what its text says about its values (see parseJsonBodyRead). */
+export interface BodyRead {
+  json: unknown;
+  /** Some number was kept as its exact text (a LosslessNumber): the lossless parser ran. */
+  exactNumbers: boolean;
+  /**
+   * No string or key in it is one cleanText would change, known from the text alone: JSON forbids
+   * raw C0 controls in strings, so without a backslash (no escape), a lone surrogate, DEL or a C1
+   * control in the text, every string came out of JSON.parse clean.
+   */
+  plainText: boolean;
+}
+
+const DEL_OR_C1 = /[\u007f-\u009f]/;
+
+/** parseJsonBody, telling also whether the parsed values need cleaning or hold exact numbers. */
+export function parseJsonBodyRead(bodyText: string, path: string, opts: ParseOptions = {}): BodyRead {
   let json: unknown;
   try {
     json = JSON.parse(bodyText);
@@ -40,18 +60,46 @@ export function parseJsonBody(bodyText: string, path: string, opts: ParseOptions
   // Parsed twice when needed: the native parser vouches for the syntax and the depth bound first, so
   // the (recursive) lossless parser only ever sees shallow, valid JSON, and only bodies whose
   // numbers a double could round (json.ts) pay for it.
-  return opts.lossless && mayLoseDigits(bodyText) ? parseLosslessJson(bodyText) : json;
+  const exactNumbers = opts.lossless === true && mayLoseDigits(bodyText);
+  return {
+    json: exactNumbers ? parseLosslessJson(bodyText) : json,
+    exactNumbers,
+    // isWellFormed: a body from the wire is decoded UTF-8 (no lone surrogate), but a Transport is
+    // anyone's to implement, and JSON.parse keeps a raw lone surrogate in a string.
+    plainText: !bodyText.includes('\\') && bodyText.isWellFormed() && !DEL_OR_C1.test(bodyText),
+  };
 }
 
-/** Iterative (a recursive walk is what a deep body would break). */
+/**
+ * Iterative (a recursive walk is what a deep body would break). Objects and their depths on two
+ * parallel stacks, and only objects pushed: every page of a backfill passes here.
+ */
 function depthExceeds(root: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
+  const nodes: object[] = [];
+  const depths: number[] = [];
+  if (root !== null && typeof root === 'object') {
+    nodes.push(root);
+    depths.push(0);
+  }
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
     if (depth >= max) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (Array.isArray(node)) {
+      for (const child of node) {
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child as object);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
+    }
+    for (const k in node) {
+      const child = (node as Record<string, unknown>)[k];
+      if (child !== null && typeof child === 'object' && Object.hasOwn(node, k)) {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
     }
   }
   return false;

@@ -45,22 +45,59 @@ export function cleanText(s: string): string {
  */
 export function cleanJson(value: unknown): unknown {
   // Nearly every body is clean already: checked without copying, and returned as it is.
-  return needsCleaning(value) ? cleanCopy(value) : value;
+  return scanJson(value) & NEEDS_CLEANING ? cleanCopy(value) : value;
 }
 
-/** Whether cleanText would change any string (key or value) in `value`. */
-function needsCleaning(value: unknown): boolean {
-  if (typeof value === 'string') return ANY_CONTROL.test(value) || !value.isWellFormed();
-  if (value === null || typeof value !== 'object' || isLosslessNumber(value)) return false;
-  if (Array.isArray(value)) return value.some(needsCleaning);
-  for (const k in value) {
-    if (!Object.hasOwn(value, k)) continue;
-    if (needsCleaning(k) || needsCleaning((value as Record<string, unknown>)[k])) return true;
+/** scanJson's findings, as bits. Some string or key is one cleanText would change: */
+export const NEEDS_CLEANING = 1;
+/** Some number is an exact one (a LosslessNumber, json.ts): */
+export const HOLDS_EXACT_NUMBER = 2;
+
+/**
+ * One walk over a parsed value that finds what the edge must fix in it: text to clean and exact
+ * numbers (which `raw` keeps as text). One walk instead of one per question: on a backfill every
+ * row of every page passes here.
+ */
+export function scanJson(value: unknown): number {
+  if (typeof value === 'string') return dirtyText(value) ? NEEDS_CLEANING : 0;
+  if (value === null || typeof value !== 'object') return 0;
+  if (isLosslessNumber(value)) return HOLDS_EXACT_NUMBER;
+  let found = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) found |= scanJson(v);
+    return found;
   }
-  return false;
+  for (const k of Object.keys(value)) {
+    if (!cleanKeys.has(k)) {
+      if (dirtyText(k)) found |= NEEDS_CLEANING;
+      else rememberCleanKey(k);
+    }
+    found |= scanJson((value as Record<string, unknown>)[k]);
+  }
+  return found;
 }
 
-function cleanCopy(value: unknown): unknown {
+function dirtyText(s: string): boolean {
+  return ANY_CONTROL.test(s) || !s.isWellFormed();
+}
+
+/**
+ * Keys already found clean. Every row of a page, and of every page, repeats the same few dozen keys:
+ * a set lookup (JSON.parse hands out internalized keys, whose hash is kept) is cheaper than testing
+ * each again. Bounded: a body with thousands of distinct keys only empties it.
+ */
+const cleanKeys = new Set<string>();
+const MAX_CLEAN_KEYS = 1024;
+const MAX_CACHED_KEY_LENGTH = 64;
+
+function rememberCleanKey(k: string): void {
+  if (k.length > MAX_CACHED_KEY_LENGTH) return;
+  if (cleanKeys.size >= MAX_CLEAN_KEYS) cleanKeys.clear();
+  cleanKeys.add(k);
+}
+
+/** A copy of `value` with every string and key through cleanText (exact numbers kept as they are). */
+export function cleanCopy(value: unknown): unknown {
   if (typeof value === 'string') return cleanText(value);
   // Exact numbers (json.ts) are objects holding the number's text: kept as they are.
   if (isLosslessNumber(value)) return value;

@@ -20,7 +20,6 @@ export interface DateWindow {
   to: string;
 }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MS_PER_DAY = 86_400_000;
 
 /** True for a strict `YYYY-MM-DD` naming a real day (2026-02-30 is not). */
@@ -34,11 +33,11 @@ export function isCalendarDate(s: string): boolean {
  * refused (as Date.UTC, which maps 0..99 to 1900..1999, made them).
  */
 function toDay(s: string): number | undefined {
-  const m = ISO_DATE.exec(s);
-  if (!m) return undefined;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
+  // Read by character codes, not a regular expression and three Numbers: twice per row.
+  if (s.length !== 10 || s.charCodeAt(4) !== DASH || s.charCodeAt(7) !== DASH) return undefined;
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
   if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
   // Days from the civil date (H. Hinnant's algorithm), March-based years.
   const yy = mo <= 2 ? y - 1 : y;
@@ -47,6 +46,20 @@ function toDay(s: string): number | undefined {
   const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146_097 + doe - 719_468;
+}
+
+const DASH = 0x2d;
+const ZERO = 0x30;
+
+/** The number written by the `n` ASCII digits at `from`, or -1 if one is not a digit. */
+function digitsAt(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = s.charCodeAt(i) - ZERO;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 function daysInMonth(y: number, mo: number): number {

@@ -54,10 +54,21 @@ export function copyText(s: string | null): string {
   return SPECIAL.test(s) ? s.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : s;
 }
 
-/** The payload as jsonb input text: JSON.stringify once, cleaned only when jsonb would refuse it. */
+/**
+ * The payload as jsonb input text: JSON.stringify once, cleaned only when jsonb would refuse it.
+ * Both escapes start with a backslash: a payload without one (nearly every row) needs no test.
+ */
 export function rawJson(raw: Record<string, unknown>): string {
   const json = JSON.stringify(raw);
-  return UNSAFE_JSON_ESCAPE.test(json) ? JSON.stringify(cleanJson(raw)) : json;
+  return json.includes('\\') && UNSAFE_JSON_ESCAPE.test(json) ? JSON.stringify(cleanJson(raw)) : json;
+}
+
+/**
+ * JSON text as a COPY value: JSON.stringify escapes every control character, so of COPY's special
+ * characters only the backslash can be there, and only a payload with an escape in it has one.
+ */
+export function copyJson(json: string): string {
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
 /** The row as one COPY line, newline included. */
@@ -99,7 +110,7 @@ export function copyLine(t: CitiTransaction): string {
     '\t' +
     copyText(t.authorizationCode) +
     '\t' +
-    copyText(rawJson(t.raw)) +
+    copyJson(rawJson(t.raw)) +
     '\n'
   );
 }

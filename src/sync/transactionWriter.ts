@@ -8,7 +8,7 @@
 import type { Database } from '../db/database.ts';
 import { copyLines, type EncodedRows, type StageInput } from './copyRows.ts';
 import type { PageQueue } from './pageQueue.ts';
-import { advanceWatermarkIfComplete, closeWindow, recordWindowProgress, type WindowProgress } from './sql/checkpoints.ts';
+import { advanceWatermarkIfComplete, closeWindows, recordWindowProgress, type WindowProgress } from './sql/checkpoints.ts';
 import { markVanishedPendings, writeEncodedBatch } from './sql/transactions.ts';
 import { emptyCounts, type RowCounts } from './types.ts';
 
@@ -87,12 +87,9 @@ export async function writeBatch(db: Database, connectionId: string, accountId: 
   return db.transaction(async (tx) => {
     const counts = await writeEncodedBatch(tx, connectionId, accountId, rows, repeats);
     await recordWindowProgress(tx, connectionId, accountId, [...progress.values()]);
-    let removed = 0;
-    for (const p of closing) {
-      // The window is complete: only now can absence mean "gone" and can the watermark move.
-      removed += await markVanishedPendings(tx, connectionId, accountId, p.window, p.seenPending ?? []);
-      await closeWindow(tx, connectionId, accountId, p.window);
-    }
+    // The windows are complete: only now can absence mean "gone" and can the watermark move.
+    const removed = await markVanishedPendings(tx, connectionId, accountId, closing.map((p) => ({ ...p.window, seenPending: p.seenPending ?? [] })));
+    await closeWindows(tx, connectionId, accountId, closing.map((p) => p.window));
     if (closing.length > 0) await advanceWatermarkIfComplete(tx, connectionId, accountId);
     return { ...emptyCounts(), ...counts, removed, pages };
   });

@@ -9,7 +9,7 @@ import type { Queryable } from '../../src/db/database.ts';
 import { copyLine, copyLines, copyText, encodeRows, parseCopyLine } from '../../src/sync/copyRows.ts';
 import { PageQueue } from '../../src/sync/pageQueue.ts';
 import { DEFAULT_BATCH, pageWeight, uniqueRows, type FetchedPage } from '../../src/sync/transactionWriter.ts';
-import { writeTransactionBatch } from '../../src/sync/sql/transactions.ts';
+import { markVanishedPendings, writeTransactionBatch } from '../../src/sync/sql/transactions.ts';
 import { createPgliteTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 function txn(id: string, over: Partial<CitiTransaction> = {}): CitiTransaction {
@@ -47,6 +47,18 @@ describe('COPY text encoding', () => {
     expect(copyText('a\\b\tc\nd\re\u0000f')).toBe('a\\\\b\\tc\\nd\\re' + 'f');
     expect(copyLine(txn('t1')).split('\t')).toHaveLength(20);
     expect(copyLine(txn('t1')).endsWith('\n')).toBe(true);
+  });
+
+  it('writes the raw payload as its JSON, with only backslashes doubled (JSON.stringify escapes every control character)', () => {
+    // COPY's reading of a text value: \\ is a backslash, \t \n \r the characters.
+    const unescape = (v: string) => v.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c);
+    const rawColumn = (t: CitiTransaction) => copyLine(t).slice(0, -1).split('\t')[19]!;
+    const plain = { transactionId: 't1', d: 'no escapes: ünï ✓ 💳', n: 1.5 };
+    expect(rawColumn(txn('t1', { raw: plain }))).toBe(JSON.stringify(plain));
+    const escaped = { transactionId: 't2', d: 'back \\ slash "quote" tab\t nl\n cr\r bell\u0007 del\u007f' };
+    const column = rawColumn(txn('t2', { raw: escaped }));
+    expect(column).not.toMatch(/[\t\n\r]/);
+    expect(JSON.parse(unescape(column))).toEqual(escaped);
   });
 
   it('reads back what it wrote, line by line and column by column (the writer without COPY)', () => {
@@ -147,6 +159,24 @@ for (const backend of ['postgres', 'pglite'] as const) {
         restored: 0,
         unchanged: 1,
       });
+    });
+
+    it('closing several windows in one statement marks removed exactly the pendings each window did not show, each once', async () => {
+      const pending = (id: string, date: string) => txn(id, { status: 'pending', transactionDate: date, postingDate: null, raw: { transactionId: id } });
+      // Two windows that share 2026-02-01 (as a resumed and a planned window might), and a third.
+      await write([pending('v1', '2026-01-10'), pending('v2', '2026-01-20'), pending('v3', '2026-02-01'), pending('v4', '2026-02-10'), pending('v5', '2026-03-05'), pending('v6', '2026-04-01')]);
+      const removed = await t.db.transaction((tx) =>
+        markVanishedPendings(tx, 'c1', 'a1', [
+          { from: '2026-01-01', to: '2026-02-01', seenPending: ['v1', 'v3'] },
+          { from: '2026-02-01', to: '2026-02-28', seenPending: ['v4'] },
+          { from: '2026-03-01', to: '2026-03-31', seenPending: [] },
+        ]),
+      );
+      // v2 unseen in its window; v3 seen in the first window but not the second, which also holds its date; v5 unseen.
+      expect(removed).toBe(3);
+      const gone = (await stored()).filter((r) => r.transaction_id.startsWith('v') && r.removed_at !== null).map((r) => r.transaction_id);
+      expect(gone).toEqual(['v2', 'v3', 'v5']);
+      expect(await t.db.transaction((tx) => markVanishedPendings(tx, 'c1', 'a1', []))).toBe(0);
     });
 
     it('without COPY (a handle that lacks it) writes the same rows with the same counts', async () => {

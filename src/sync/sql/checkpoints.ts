@@ -89,10 +89,14 @@ export async function planWindows(
   );
 }
 
-export async function closeWindow(q: Queryable, connectionId: string, accountId: string, w: { from: string; to: string }): Promise<void> {
+/** Closes the windows a batch walked to the end: one statement for all of them. */
+export async function closeWindows(q: Queryable, connectionId: string, accountId: string, windows: ReadonlyArray<{ from: string; to: string }>): Promise<void> {
+  if (windows.length === 0) return;
   await q.query(
-    `DELETE FROM citi_sync.sync_windows WHERE connection_id = $1 AND account_id = $2 AND window_from = $3 AND window_to = $4`,
-    [connectionId, accountId, w.from, w.to],
+    `DELETE FROM citi_sync.sync_windows
+      WHERE connection_id = $1 AND account_id = $2
+        AND (window_from, window_to) IN (SELECT * FROM unnest($3::date[], $4::date[]))`,
+    [connectionId, accountId, windows.map((w) => w.from), windows.map((w) => w.to)],
   );
 }
 

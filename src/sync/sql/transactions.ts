@@ -117,22 +117,26 @@ export function writeTransactionBatch(tx: Queryable, connectionId: string, accou
 }
 
 /**
- * After a window was walked to the end: pending rows dated inside it that the bank no longer shows
- * have posted (under a new id) or expired. They are kept for audit, marked removed.
+ * After windows were walked to the end: pending rows dated inside one of them that the bank no
+ * longer showed in it have posted (under a new id) or expired. They are kept for audit, marked
+ * removed. One statement for every window a batch closes (a backfill closes a window per request
+ * or two, and a statement each was a visible share of the engine's CPU); a row is marked once even
+ * if two of the windows hold its date, as when they were closed one after the other.
  */
 export async function markVanishedPendings(
   tx: Queryable,
   connectionId: string,
   accountId: string,
-  window: { from: string; to: string },
-  seenPending: string[],
+  windows: ReadonlyArray<{ from: string; to: string; seenPending: readonly string[] }>,
 ): Promise<number> {
+  if (windows.length === 0) return 0;
   const { rowCount } = await tx.query(
-    `UPDATE citi_sync.transactions SET removed_at = now(), updated_at = now()
-      WHERE connection_id = $1 AND account_id = $2 AND status = 'pending' AND removed_at IS NULL
-        AND transaction_date BETWEEN $3::date AND $4::date
-        AND NOT (transaction_id = ANY ($5::text[]))`,
-    [connectionId, accountId, window.from, window.to, seenPending],
+    `UPDATE citi_sync.transactions t SET removed_at = now(), updated_at = now()
+       FROM jsonb_to_recordset($3::jsonb) AS w(lo date, hi date, seen text[])
+      WHERE t.connection_id = $1 AND t.account_id = $2 AND t.status = 'pending' AND t.removed_at IS NULL
+        AND t.transaction_date BETWEEN w.lo AND w.hi
+        AND NOT (t.transaction_id = ANY (w.seen))`,
+    [connectionId, accountId, JSON.stringify(windows.map((w) => ({ lo: w.from, hi: w.to, seen: w.seenPending })))],
   );
   return rowCount;
 }

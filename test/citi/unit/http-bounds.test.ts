@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,26 @@ describe('HttpTransport bounds', () => {
     expect((err as Error).message).toBe('request failed (CITI_REQUEST_DEADLINE) on /trickle');
     expect(ms).toBeGreaterThanOrEqual(2400);
     expect(ms).toBeLessThan(4000);
+  });
+
+  it("the caller's abort ends a request at once with the caller's reason (also one aborted before it was sent), and leaves no listener behind", async () => {
+    const http = new HttpTransport({ baseUrl: base, timeouts: { headersMs: 5000, bodyMs: 5000, deadlineMs: 5000 } });
+    try {
+      const stop = new AbortController();
+      const reason = new Error('shutting down');
+      const started = Date.now();
+      setTimeout(() => stop.abort(reason), 200);
+      expect(await http.send({ method: 'GET', path: '/trickle', headers: {}, signal: stop.signal }).catch((e: unknown) => e)).toBe(reason);
+      expect(Date.now() - started).toBeLessThan(2000);
+      const early = new AbortController();
+      early.abort(reason);
+      expect(await http.send({ method: 'GET', path: '/ok', headers: {}, signal: early.signal }).catch((e: unknown) => e)).toBe(reason);
+      const kept = new AbortController();
+      expect((await http.send({ method: 'GET', path: '/ok', headers: {}, signal: kept.signal })).status).toBe(200);
+      expect(getEventListeners(kept.signal, 'abort')).toHaveLength(0);
+    } finally {
+      await http.close();
+    }
   });
 
   it('a 50 MB body is cut at the cap without being buffered', async () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Big } from 'big.js';
 import { InvalidAmountError, isNegativeDecimal, negateDecimal, parseLosslessJson, toDecimalString } from '../../../src/citi/index.ts';
 
 describe('toDecimalString', () => {
@@ -111,3 +112,39 @@ function exactBigDecimal(units: bigint, k: number): string {
   const s = frac ? `${int}.${frac}` : int;
   return neg && s !== '0' ? `-${s}` : s;
 }
+
+describe('toDecimalString: the canonical shortcut', () => {
+  /** What big.js gives, the way the slow path reads it (the shortcut must give the same text). */
+  const viaBig = (text: string) => {
+    const plain = new Big(text).toFixed();
+    return plain === '-0' ? '0' : plain;
+  };
+
+  it('gives for every finite JS number what big.js gives for its text', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => {
+        expect(toDecimalString(n, 'x')).toBe(viaBig(String(n)));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const n of [1e-7, 1e21, -1e-7, 5e-324, Number.MAX_VALUE, 0.000001, 123456789012345680000]) expect(toDecimalString(n, 'x')).toBe(viaBig(String(n)));
+  });
+
+  it('gives for every decimal string what big.js gives (leading and trailing zeros, -0, signs, blanks)', () => {
+    const decimal = fc
+      .tuple(fc.constantFrom('', '-', '+', ' '), fc.stringMatching(/^[0-9]{1,20}$/), fc.option(fc.stringMatching(/^[0-9]{0,12}$/)), fc.constantFrom('', ' '))
+      .map(([sign, int, frac, pad]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${pad}`);
+    fc.assert(
+      fc.property(decimal, (s) => {
+        expect(toDecimalString(s, 'x')).toBe(viaBig(s.trim().replace(/^\+/, '')));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const s of ['-0', '0', '-0.0', '00', '0.50', '-0.5', '1.', '.5']) expect(toDecimalString(s, 'x')).toBe(viaBig(s));
+  });
+
+  it('still refuses a canonical-looking string past the length bound', () => {
+    expect(() => toDecimalString('1'.repeat(1001), 'x')).toThrow(InvalidAmountError);
+    expect(toDecimalString('1'.repeat(1000), 'x')).toBe('1'.repeat(1000));
+  });
+});

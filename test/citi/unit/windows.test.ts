@@ -38,6 +38,15 @@ describe('date arithmetic (UTC)', () => {
     expect(isCalendarDate('2024-02-29')).toBe(true);
     expect(() => addDays('2026-02-30', 1)).toThrow(RangeError);
   });
+
+  it('reads only ASCII digits in exactly YYYY-MM-DD (the character-code reader)', () => {
+    for (const bad of ['', ' 2026-11-12', '2026-11-12 ', '2026/11/12', '2026-1a-12', '2026-11-1\u0000', '٢٠٢٦-١١-١٢', '2026-00-10', '2026-13-01', '2026-11-00', '2026-04-31', '2100-02-29', '0099-12-31', '+202-11-12', '-202-11-12']) {
+      expect(isCalendarDate(bad), JSON.stringify(bad)).toBe(false);
+    }
+    for (const good of ['0100-01-01', '2000-02-29', '9999-12-31', '1970-01-01']) expect(isCalendarDate(good), good).toBe(true);
+    expect(addDays('1969-12-31', 1)).toBe('1970-01-01');
+    expect(daysBetween('2000-02-28', '2000-03-01')).toBe(2);
+  });
 });
 
 describe('maxWindowFor / lastDayOfWindow', () => {
