@@ -166,16 +166,22 @@ async function walkWindow(
   });
   // Room is reserved before each request (the for-await's next() sends it), never while a page waits.
   let reserved = await budget.reserve(signal);
-  for await (const page of pages) {
-    onPage(page.path);
-    const fetched = handOver(page, w, keys, seenPending);
-    budget.arrived(reserved, fetched.rows.text.length);
-    reserved = 0;
-    await queue.put(fetched, pageWeight(fetched.rows));
-    if (fetched.nextStartIndex !== null) reserved = await budget.reserve(signal);
+  try {
+    for await (const page of pages) {
+      onPage(page.path);
+      const fetched = handOver(page, w, keys, seenPending);
+      budget.arrived(reserved, fetched.rows.text.length);
+      reserved = 0;
+      await queue.put(fetched, pageWeight(fetched.rows));
+      if (fetched.nextStartIndex !== null) reserved = await budget.reserve(signal);
+    }
+  } finally {
+    // An empty window (no page at all) never needed what was reserved for it, nor did a request that
+    // failed: a rejected cursor restarts the window in the same account (checkpointHealing.ts), and
+    // room left reserved here was held until the account ended, so the restarted walk could wait
+    // forever for room its own account held.
+    budget.give(reserved);
   }
-  // An empty window (no page at all) never needed what was reserved for it.
-  budget.give(reserved);
 }
 
 /**
