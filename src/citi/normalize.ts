@@ -1,3 +1,4 @@
+import { isLosslessNumber } from 'lossless-json';
 import { balancesOf, holdingsOf } from './balances.ts';
 import { InvalidFieldError, maskCredentials, snippetOf } from './errors.ts';
 import { cleanAndRaw, plainJson } from './json.ts';
@@ -166,7 +167,8 @@ function foreignAmountOf(row: Record<string, unknown>): string | null {
   const amount = toDecimalOrNull(row.foreignTransactionAmount, 'foreignTransactionAmount');
   if (amount !== null) return amount;
   const v = row.foreignCurrency;
-  if (v === undefined || v === null || (typeof v === 'string' && !/^-?\d/.test(v.trim())) || isPlainObject(v)) return null;
+  // An exact number (a lossless parse, json.ts) is an object too, but a number: read, not skipped.
+  if (v === undefined || v === null || (typeof v === 'string' && !/^-?\d/.test(v.trim())) || (isPlainObject(v) && !isLosslessNumber(v))) return null;
   return toDecimalOrNull(v, 'foreignCurrency');
 }
 
