@@ -17,12 +17,16 @@ export function parseLosslessJson(text: string): unknown {
  * digits (so a run of 16 or more digits and dots) or an exponent. Every other number survives
  * JSON.parse digit for digit (a decimal of at most 15 significant digits round-trips through a
  * double's shortest form), so the lossless parser, three times slower, is only needed for these.
+ * Digit for digit, not character for character: a fraction ending in 0 (`100.0`, `12.50`) and `-0`
+ * come back from a double without it, and an id sent as such a number (schemas.ts idLike) keeps its
+ * text only from the lossless parser (else the same row's id changed with the rest of its page).
  * A JSON number starts the body or follows `:`, `[` or `,` (and blanks): ids are strings, so a
  * 16-digit transaction id (Citi's and the simulator's are) does not count. A false alarm (such a
  * run quoted inside a string, after a comma) only costs speed; a number is never missed.
  */
-const UNSAFE_NUMBER = /[:[,]\s*-?[0-9](?:[0-9.]{15}|[0-9]*(?:\.[0-9]+)?[eE])/;
-const UNSAFE_TOP_LEVEL = /^\s*-?[0-9](?:[0-9.]{15}|[0-9]*(?:\.[0-9]+)?[eE])/;
+const UNSAFE = String.raw`-?[0-9](?:[0-9.]{15}|[0-9]*(?:\.[0-9]+)?[eE]|[0-9]*\.[0-9]*0(?![0-9]))|-0(?![0-9.eE])`;
+const UNSAFE_NUMBER = new RegExp(String.raw`[:[,]\s*(?:${UNSAFE})`);
+const UNSAFE_TOP_LEVEL = new RegExp(String.raw`^\s*(?:${UNSAFE})`);
 
 export function mayLoseDigits(text: string): boolean {
   return UNSAFE_NUMBER.test(text) || UNSAFE_TOP_LEVEL.test(text);
