@@ -20,9 +20,19 @@ export const idLike = z.union([
   z.custom<LosslessNumber>((v) => isLosslessNumber(v)).transform((n) => n.value),
   z
     .number()
-    .refine((n) => Number.isSafeInteger(n), 'a numeric id beyond 2^53 cannot be kept exact')
+    .refine(numberIdExact, 'a numeric id beyond 2^53 cannot be kept exact')
     .transform((n) => String(n)),
 ]);
+
+/**
+ * Whether a JS number's text is the id Citi sent. A body reaches the parsers as JS numbers only
+ * when JSON.parse gives every number back as written (json.ts mayLoseDigits): a safe integer, or a
+ * fraction written without an exponent (`1.5`). The lossless parse keeps `1.5` as its text: a
+ * fraction refused here made the same row's page fail or pass with the rest of the page.
+ */
+export function numberIdExact(n: number): boolean {
+  return Number.isSafeInteger(n) || (Number.isFinite(n) && !Number.isInteger(n) && !String(n).includes('e'));
+}
 
 export const text = z.string();
 

@@ -1,6 +1,6 @@
 import { isLosslessNumber } from 'lossless-json';
 import type { z } from 'zod';
-import { MAX_KEY_ID_BYTES, type transactionSchema } from './schemas.ts';
+import { MAX_KEY_ID_BYTES, numberIdExact, type transactionSchema } from './schemas.ts';
 import { isCalendarDate } from './windows.ts';
 
 /**
@@ -22,7 +22,7 @@ type Read<T> = T | typeof ASK_ZOD;
 /** `idLike`: a string, an exact number's digits, or a safe integer as text. */
 function idLike(v: unknown): Read<string> {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : ASK_ZOD;
+  if (typeof v === 'number') return numberIdExact(v) ? String(v) : ASK_ZOD;
   if (isLosslessNumber(v)) return v.value;
   return ASK_ZOD;
 }

@@ -37,3 +37,11 @@ describe('a numeric id', () => {
     for (const text of ['{"a":100.0}', '[12.50]', '{"a":-0}', '-0', ' 7.000', '[1,-0.0]']) expect(mayLoseDigits(text), text).toBe(true);
   });
 });
+
+describe('a fractional numeric id', () => {
+  it.each(['1.5', '-3.25', '0.07'])('%s is accepted as its text alone on its page as beside a number only the lossless parse keeps', (n) => {
+    const row = `{"transactionId":${n},"transactionDate":"2026-01-05","transactionAmount":1,"checkNumber":${n}}`;
+    expect(read(`[${row}]`)).toEqual(read(`[${row},${other}]`));
+    expect(read(`[${row}]`)).toEqual({ transactionId: n, checkNumber: n });
+  });
+});
