@@ -114,6 +114,8 @@ describe('SQL is parameterised', () => {
       "changed.map((n) => `${n} = excluded.${n}`).join(',\\n    ')",
       "changed.map((n) => `t.${n}`).join(', ')",
       "changed.map((n) => `excluded.${n}`).join(', ')",
+      // The fallback without COPY: each constant column read from its place in a JSON array, cast to its constant type.
+      "STAGE_COLUMNS.map(([, t], i) => `(r->>${i})::${t}`).join(', ')",
     ],
   };
   const SQL = /\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|WITH|CREATE|ALTER|DROP|GRANT|TRUNCATE)\b/;
