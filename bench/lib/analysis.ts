@@ -130,7 +130,7 @@ export function analysis(r: AllResults): string {
         '  `stripNulDeep` (src/citi/text.ts) walks and copies every parsed row to remove NUL characters, and `cleanJson`/`cleanText` (src/sync/sanitize.ts) do it again before the write. Both exist for what can only arrive as JSON escapes (`\\u0000`, and `\\uD800`–`\\uDFFF` for lone surrogates): checking the body text once for those escapes (almost always absent) and skipping both walks when it is clean removes that cost.',
       );
     }
-    if (zod) L.push(`- zod validation of every row: ${zod.pct.toFixed(1)} % of CPU. A hand-written check of the few fields the mapper reads would do the same job for transaction rows.`);
+    if (zod) L.push(`- zod validation of every row: ${zod.pct.toFixed(1)} % of CPU. Transaction rows are checked by hand first (src/citi/transactionShape.ts); zod runs only where that check is unsure, and for the other responses.`);
     if (native.length) {
       const share = native.reduce((s, t) => s + t.pct, 0);
       L.push(
