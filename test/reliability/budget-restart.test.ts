@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CitiClient, TokenBucketGate } from '../../src/citi/index.ts';
+import type { CitiClient } from '../../src/citi/index.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { syncConnection } from '../../src/sync/index.ts';
 import { PageBudget } from '../../src/sync/pageBudget.ts';
 import { createTestDatabase } from '../helpers/db.ts';
-import { startHostileProxy, type HostileProxy } from './support/hostileProxy.ts';
+import { clientThroughProxy, startHostileProxy, type HostileProxy } from './support/hostileProxy.ts';
 import { inProcWorld, type InProcWorld } from './support/inproc.ts';
 
 /**
@@ -25,15 +25,7 @@ describe('a rejected resumed cursor and the page budget', () => {
       historyMonths: 11,
     });
     proxy = await startHostileProxy(w.sandbox.url);
-    client = new CitiClient({
-      baseUrl: proxy.url,
-      country: 'SG',
-      clientId: w.sandbox.clientId,
-      clientSecret: w.sandbox.clientSecret,
-      gate: new TokenBucketGate({ perSecond: 500, burst: 50 }),
-      retryBaseMs: 20,
-      retryMaxMs: 400,
-    });
+    client = clientThroughProxy(proxy, w.sandbox);
     await w.connect('c1');
   });
   afterAll(async () => {

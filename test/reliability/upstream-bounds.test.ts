@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CitiClient, TokenBucketGate } from '../../src/citi/index.ts';
+import type { CitiClient } from '../../src/citi/index.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import { syncConnection } from '../../src/sync/index.ts';
 import { TEST_COUNTRY } from '../helpers/country.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { lines, runCli } from './support/cli.ts';
-import { startHostileProxy, type HostileProxy } from './support/hostileProxy.ts';
+import { clientThroughProxy, startHostileProxy, type HostileProxy } from './support/hostileProxy.ts';
 import { inProcWorld, type InProcWorld } from './support/inproc.ts';
 import { relWorld, type RelWorld } from './support/world.ts';
 
@@ -56,14 +56,7 @@ describe('a paging loop, then the poisoned checkpoint it leaves (items 4 and 13)
       historyMonths: 11,
     });
     proxy = await startHostileProxy(w.sandbox.url);
-    client = new CitiClient({
-      baseUrl: proxy.url,
-      country: 'SG',
-      clientId: w.sandbox.clientId,
-      clientSecret: w.sandbox.clientSecret,
-      gate: new TokenBucketGate({ perSecond: 500, burst: 50 }),
-      retryBaseMs: 20,
-      retryMaxMs: 400,
+    client = clientThroughProxy(proxy, w.sandbox, {
       onRequest: (e) => {
         if (e.path.includes('/transactions')) transactionRequests.push(e.path);
       },

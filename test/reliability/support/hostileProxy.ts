@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { CitiClient, TokenBucketGate, type CitiClientOptions } from '../../../src/citi/index.ts';
 
 export type HostileMode = 'off' | 'cursorLoop' | 'retryAfter' | 'ansi';
 
@@ -93,4 +94,25 @@ export async function startHostileProxy(upstreamUrl: string): Promise<HostilePro
   const port = (server.address() as AddressInfo).port;
   state.url = `http://127.0.0.1:${port}${upstream.pathname}`;
   return state;
+}
+
+/**
+ * A client of the in-process world's simulator that goes through `proxy` instead, speaking SG (the
+ * dialect that pages, so cursors exist to loop or reject), with short retries for fault scenarios.
+ */
+export function clientThroughProxy(
+  proxy: HostileProxy,
+  sandbox: { clientId: string; clientSecret: string },
+  extra: Partial<CitiClientOptions> = {},
+): CitiClient {
+  return new CitiClient({
+    baseUrl: proxy.url,
+    country: 'SG',
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    gate: new TokenBucketGate({ perSecond: 500, burst: 50 }),
+    retryBaseMs: 20,
+    retryMaxMs: 400,
+    ...extra,
+  });
 }
