@@ -86,8 +86,8 @@ interface Shared {
 const NO_CONTENT = Symbol('no content');
 type Body = unknown;
 
-/** What the body's text told about the parsed page (parse.ts), and its length in characters. */
-type BodyFacts = Omit<BodyRead, 'json'> & { length: number };
+/** What the body's text told about the parsed page (parse.ts). */
+type BodyFacts = Omit<BodyRead, 'json'>;
 
 interface PageRead<T> {
   value: T;
@@ -408,9 +408,9 @@ export class CitiClient {
       }),
       // 204 is the only answer whose empty body is the whole truth; an empty 200 was cut short.
       parse: (body, status) => {
-        if (status === 204) return parse(NO_CONTENT, { length: 0, exactNumbers: false, plainText: true });
+        if (status === 204) return parse(NO_CONTENT, { exactNumbers: false, plainText: true });
         const { json, exactNumbers, plainText } = parseJsonBodyRead(body, path, { lossless: true });
-        return parse(json, { length: body.length, exactNumbers, plainText });
+        return parse(json, { exactNumbers, plainText });
       },
     });
   }

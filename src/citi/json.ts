@@ -32,11 +32,6 @@ export function mayLoseDigits(text: string): boolean {
   return UNSAFE_NUMBER.test(text) || UNSAFE_TOP_LEVEL.test(text);
 }
 
-/** Whether a parsed value holds an exact number (a LosslessNumber) anywhere. */
-export function holdsExactNumbers(value: unknown): boolean {
-  return (scanJson(value) & HOLDS_EXACT_NUMBER) !== 0;
-}
-
 /**
  * A row object as the parsers read it (`clean`: every string through cleanText) and as `raw` keeps
  * it (plainJson: exact numbers as JS numbers or text), from one walk (scanJson). A clean row holding

@@ -43,7 +43,7 @@ export const text = z.string();
  * Postgres (54000 "index row requires N bytes") after the page was half processed.
  */
 export const MAX_KEY_ID_BYTES = 1000;
-const keyIdFits = (s: string) => Buffer.byteLength(s, 'utf8') <= MAX_KEY_ID_BYTES;
+export const keyIdFits = (s: string) => Buffer.byteLength(s, 'utf8') <= MAX_KEY_ID_BYTES;
 const KEY_ID_TOO_LONG = `longer than ${MAX_KEY_ID_BYTES} bytes (an id must fit in a database index)`;
 /*
  * Account and statement ids become URL path segments: encodeURIComponent leaves `.` and `..` as they
@@ -60,9 +60,12 @@ export const calendarDate = z.string().refine(isCalendarDate, 'not a calendar da
 /** An optional date where `""` also means absent. */
 export const optionalDate = z.preprocess((v) => (v === '' ? null : v), calendarDate.nullish());
 
+/** Three letters, either case (upper-cased once read). */
+export const CURRENCY_CODE = /^[A-Za-z]{3}$/;
+
 export const currencyCode = z
   .string()
-  .regex(/^[A-Za-z]{3}$/, 'not a 3-letter currency code')
+  .regex(CURRENCY_CODE, 'not a 3-letter currency code')
   .transform((s) => s.toUpperCase());
 
 export const optionalCurrency = z.preprocess((v) => (v === '' ? null : v), currencyCode.nullish());

@@ -1,6 +1,6 @@
 import { isLosslessNumber } from 'lossless-json';
 import type { z } from 'zod';
-import { MAX_KEY_ID_BYTES, numberIdExact, type transactionSchema } from './schemas.ts';
+import { CURRENCY_CODE, MAX_KEY_ID_BYTES, keyIdFits, numberIdExact, type transactionSchema } from './schemas.ts';
 import { isCalendarDate } from './windows.ts';
 
 /**
@@ -36,7 +36,7 @@ function nullishKeyId(v: unknown): Read<string | null | undefined> {
   if (v === undefined || v === null) return v;
   const s = idLike(v);
   // A UTF-16 code unit takes at most 3 bytes in UTF-8: ids that short need no count.
-  if (s === ASK_ZOD || (s.length * 3 > MAX_KEY_ID_BYTES && Buffer.byteLength(s, 'utf8') > MAX_KEY_ID_BYTES)) return ASK_ZOD;
+  if (s === ASK_ZOD || (s.length * 3 > MAX_KEY_ID_BYTES && !keyIdFits(s))) return ASK_ZOD;
   return s;
 }
 
@@ -62,13 +62,11 @@ function optionalDate(v: unknown): Read<string | null | undefined> {
   return typeof v === 'string' && isCalendarDate(v) ? v : ASK_ZOD;
 }
 
-const CURRENCY = /^[A-Za-z]{3}$/;
-
 /** `optionalCurrency`: "" is absent (null); three letters, upper-cased. */
 function optionalCurrency(v: unknown): Read<string | null | undefined> {
   if (v === undefined || v === null) return v;
   if (v === '') return null;
-  return typeof v === 'string' && CURRENCY.test(v) ? v.toUpperCase() : ASK_ZOD;
+  return typeof v === 'string' && CURRENCY_CODE.test(v) ? v.toUpperCase() : ASK_ZOD;
 }
 
 /**

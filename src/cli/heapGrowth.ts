@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
  * control on a shared machine) 4.13–4.24 with the cap, 3.83–3.95 without, 4.19 before both
  * (bench/memoryProbe.ts).
  */
-export const HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 100;
 
 /**
  * Caps V8's heap growth for this process: called by the commands that move data for long (`sync`,
